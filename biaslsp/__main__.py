@@ -1,0 +1,3 @@
+from biaslsp.cli import main
+
+raise SystemExit(main())

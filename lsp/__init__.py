@@ -1,0 +1,1 @@
+"""Language server (pygls) in front of the biaslsp engine."""

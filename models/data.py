@@ -1,0 +1,129 @@
+"""Read the training and evaluation data from ../shared/data (never copied into the repo).
+
+Passages carry labels; a sentence model needs sentence targets. A sentence of a
+positive passage is a positive when it contains a phrase quoted in that label's
+analysis (or a listed term); other sentences of a positive passage are unknown for
+that label and left out of its loss; every sentence of a negative passage is a negative.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import DataError
+from .labels import LABELS
+from .segment import split_sentences
+
+DATA_ENV = "BIASLSP_DATA"
+TRAIN_FILES = (
+    "train-polarity-synthetic.parquet",
+    "train-gpt4-feminine.parquet",
+    "train-gpt4-masculine.parquet",
+)
+_QUOTED = re.compile(r"[\"“”'‘’]([^\"“”]{3,160}?)[\"“”'‘’](?=[\s,.;:)!?]|$)")
+_TERM = re.compile(r"\[\"(.*?)\"\]")
+_NORM = re.compile(r"[^a-z0-9]+")
+
+
+def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The data folder: an explicit path, $BIASLSP_DATA, or ../shared/data beside the project."""
+    candidates = [explicit, os.environ.get(DATA_ENV)]
+    here = Path(__file__).resolve().parent.parent
+    candidates += [here.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
+    for c in candidates:
+        if c and Path(c).is_dir():
+            return Path(c)
+    raise DataError(f"data folder not found: pass --data or set ${DATA_ENV} (looked for {explicit or '../shared/data'})")
+
+
+@dataclass
+class Passage:
+    id: str
+    text: str
+    labels: frozenset[str]
+    synthetic: bool
+    phrases: dict[str, list[str]] = field(default_factory=dict)  # label -> quoted phrases
+
+
+def _norm(s: str) -> str:
+    return " " + _NORM.sub(" ", s.lower()).strip() + " "
+
+
+def quoted_phrases(analysis: object) -> list[str]:
+    """Phrases an annotator quoted in an analysis text."""
+    if not isinstance(analysis, str):
+        return []
+    return [p.strip() for p in _QUOTED.findall(analysis) if len(p.strip()) >= 3]
+
+
+def read_passages(path: str | os.PathLike[str]) -> list[Passage]:
+    """Load one benchmark-style parquet file as passages."""
+    import pandas as pd
+
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"no such data file: {p}")
+    try:
+        df = pd.read_parquet(p)
+    except Exception as exc:  # pyarrow raises many kinds
+        raise DataError(f"cannot read {p}: {exc}") from exc
+    if "text" not in df.columns:
+        raise DataError(f"{p} has no 'text' column")
+    out = []
+    for i, row in enumerate(df.itertuples(index=False)):
+        r = row._asdict()
+        labels = frozenset(l for l in LABELS if bool(r.get(f"label_{l}", False)))
+        phrases = {l: quoted_phrases(r.get(f"analysis_{l}")) for l in labels}
+        synthetic = bool(r.get("synthetic", str(r.get("id", "")).startswith("Synthetic")))
+        out.append(Passage(str(r.get("id", r.get("document_id", i))), str(r["text"]), labels, synthetic, phrases))
+    return out
+
+
+def read_training_passages(folder: Path) -> list[Passage]:
+    passages: list[Passage] = []
+    for name in TRAIN_FILES:
+        passages += read_passages(folder / name)
+    return passages
+
+
+@dataclass
+class SentenceExample:
+    text: str
+    passage: int  # index of the passage it came from
+    targets: dict[str, float]  # label -> 1.0 / 0.0; a label absent here is unknown
+
+
+def sentence_examples(passages: list[Passage]) -> list[SentenceExample]:
+    """Derive sentence targets from passage labels and quoted phrases."""
+    examples = []
+    for pi, p in enumerate(passages):
+        sents = split_sentences(p.text)
+        normed = [_norm(s.text) for s in sents]
+        for si, s in enumerate(sents):
+            targets: dict[str, float] = {}
+            for label in LABELS:
+                if label not in p.labels:
+                    targets[label] = 0.0
+                    continue
+                if any(len(_norm(ph)) > 4 and _norm(ph) in normed[si] for ph in p.phrases.get(label, [])):
+                    targets[label] = 1.0
+            examples.append(SentenceExample(s.text, pi, targets))
+    return examples
+
+
+def read_phrase_examples(folder: Path) -> list[tuple[str, str]]:
+    """(term, label) pairs listed by the machine-labelled real job-ad phrases (weak, noisy)."""
+    import pandas as pd
+
+    df = pd.read_parquet(folder / "train-gpt4o-machine-labelled.parquet")
+    pairs = []
+    for label in LABELS:
+        col = f"terms_list_{label}"
+        if col not in df.columns:
+            continue
+        for v in df[col].dropna():
+            pairs += [(t.strip(), label) for t in _TERM.findall(str(v)) if t.strip()]
+    return pairs

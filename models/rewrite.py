@@ -1,0 +1,107 @@
+"""The embedded rewriter: replace flagged spans with alternatives from the term table.
+
+It keeps grammar and capitalisation (articles, 'he/she' -> 'they' with verb agreement)
+and, for a span with no listed alternative, tries dropping it. The engine then
+re-classifies every candidate, so only rewrites that clear the labels rank first.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+
+from .grammar import agree_after, fix_article, match_case, tidy
+from .terms import TermTable, load_terms
+from .types import Edit, Span
+
+
+class TermRewriter:
+    """Rewriter backed by the shipped term table; needs no model download."""
+
+    name = "embedded-terms"
+
+    def __init__(self, terms: TermTable | None = None) -> None:
+        self.terms = terms or load_terms()
+
+    def _options(self, sentence: str, span: Span) -> list[str | None]:
+        """Replacement texts for one span; None means 'drop the span'."""
+        opts: list[str | None] = []
+        for m in self.terms.find(span.text, [span.label]):
+            if m.start == 0 and m.end == len(span.text):
+                opts += list(m.term.replacements)
+        if span.source != "sentence" and _droppable(sentence, span):
+            opts.append(None)
+        return opts
+
+    def candidates(self, sentence: str, spans: Sequence[Span], n: int = 3) -> list[str]:
+        spans = _non_overlapping(spans)
+        options = [(s, self._options(sentence, s)) for s in spans]
+        options = [(s, o) for s, o in options if o]
+        if not options:
+            return []
+        out: list[str] = []
+        width = max(len(o) for _, o in options)
+        for k in range(width):
+            text = sentence
+            for span, opts in sorted(options, key=lambda so: -so[0].start):
+                text = apply_replacement(text, span.start, span.end, opts[min(k, len(opts) - 1)])
+            text = tidy(text)
+            if text and text != sentence and text not in out:
+                out.append(text)
+            if len(out) >= n:
+                break
+        return out
+
+
+def _droppable(sentence: str, span: Span) -> bool:
+    """Dropping a span is safe only for a short item in a list ('young, driven and ...')."""
+    if len(span.text.split()) > 2:
+        return False
+    before, after = sentence[: span.start], sentence[span.end :]
+    return bool(re.match(r"^\s*(?:,|and\b|or\b)", after) or re.search(r"(?:,|\band|\bor)\s*$", before))
+
+
+def _non_overlapping(spans: Sequence[Span]) -> list[Span]:
+    kept: list[Span] = []
+    for s in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
+        if s.source == "sentence":
+            continue
+        if not kept or s.start >= kept[-1].end:
+            kept.append(s)
+    return kept
+
+
+def apply_replacement(text: str, start: int, end: int, replacement: str | None) -> str:
+    """Replace text[start:end], fixing case, the article before it and verb agreement after it."""
+    before, original, after = text[:start], text[start:end], text[end:]
+    if replacement is None:
+        before = re.sub(r"\b(a|an|A|An)\s+$", "", before) if re.match(r"^\s*[,.;:!?]", after) else before
+        return before + after
+    new = match_case(original, replacement)
+    return fix_article(before, new) + new + agree_after(replacement, after)
+
+
+_TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+
+
+def diff_edits(old: str, new: str) -> tuple[Edit, ...]:
+    """Minimal word-level edits that turn `old` into `new` (offsets into `old`)."""
+    a = [(m.start(), m.group()) for m in _TOKEN.finditer(old)]
+    b = [m.group() for m in _TOKEN.finditer(new)]
+    sm = difflib.SequenceMatcher(a=[t for _, t in a], b=b, autojunk=False)
+    edits = []
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            continue
+        start = a[i1][0] if i1 < len(a) else len(old)
+        end = a[i2 - 1][0] + len(a[i2 - 1][1]) if i2 > i1 else start
+        edits.append(Edit(start, end, "".join(b[j1:j2])))
+    return tuple(edits)
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """Apply non-overlapping edits (offsets into `text`)."""
+    for e in sorted(edits, key=lambda e: -e.start):
+        text = text[: e.start] + e.new_text + text[e.end :]
+    return text

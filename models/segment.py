@@ -1,0 +1,107 @@
+"""Split text into sentences with exact character offsets.
+
+Job ads are not prose: bullet lists, headings without a full stop ("Requirements:"),
+one item per line. spaCy's rule-based sentencizer handles the punctuation; a small
+component before it starts a new sentence at every line break, so lines without
+final punctuation never run together.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+_BULLET = re.compile(r"(?:#{1,6}|[-*+•·▪◦‣–—>]+|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)](?=\s))\s+")
+_MARKER_ONLY = re.compile(r"(?:[-*+•·▪◦‣–—>#]+|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)])")
+_HAS_WORD = re.compile(r"\w", re.UNICODE)
+MAX_SENTENCE_CHARS = 1200  # a "sentence" longer than this is split at spaces (run-on text, lists with no breaks)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+
+def _wrapped(prev: str, nxt: str) -> bool:
+    """A single line break inside running prose (a wrapped paragraph), not a new item."""
+    return bool(prev) and bool(nxt) and (prev[-1].islower() or prev[-1] in ",;(-") and nxt[0].islower()
+
+
+@Language.component("biaslsp_line_breaks")
+def _line_breaks(doc: Doc) -> Doc:
+    """Start a sentence after a line break, unless it only wraps a paragraph."""
+    for i, tok in enumerate(doc[:-1]):
+        gap = tok.text + tok.whitespace_ if tok.is_space else tok.whitespace_
+        if "\n" not in gap:
+            continue
+        nxt = doc[i + 1]
+        prev = doc[i - 1].text if tok.is_space and i > 0 else tok.text
+        if gap.count("\n") == 1 and _wrapped(prev, nxt.text):
+            continue
+        nxt.is_sent_start = True
+    return doc
+
+
+@lru_cache(maxsize=1)
+def _pipeline() -> Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("biaslsp_line_breaks")
+    nlp.add_pipe("sentencizer")
+    nlp.max_length = 50_000_000
+    return nlp
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop surrounding whitespace and a leading bullet or list number."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    m = _BULLET.match(text, start, end)
+    if m and m.end() < end:
+        start = m.end()
+    return start, end
+
+
+def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut an over-long run at whitespace so every sentence fits a model's window."""
+    out = []
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = text.rfind(" ", start, start + MAX_SENTENCE_CHARS)
+        if cut <= start:
+            cut = start + MAX_SENTENCE_CHARS
+        out.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    out.append((start, end))
+    return out
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Return the sentences of `text`; `text[s.start:s.end] == s.text` for each."""
+    if not text.strip():
+        return []
+    doc = _pipeline()(text)
+    sentences: list[Sentence] = []
+    bounds = [(s.start_char, s.end_char) for s in doc.sents]
+    merged: list[tuple[int, int]] = []
+    for start, end in bounds:
+        if merged and _MARKER_ONLY.fullmatch(text[merged[-1][0]:merged[-1][1]].strip()) and "\n" not in text[merged[-1][1]:start]:
+            merged[-1] = (merged[-1][0], end)  # "1." split off its list item by the full stop
+        else:
+            merged.append((start, end))
+    for sent_start, sent_end in merged:
+        start, end = _trim(text, sent_start, sent_end)
+        for s, e in _split_long(text, start, end):
+            s, e = _trim(text, s, e)
+            if e > s and _HAS_WORD.search(text, s, e):
+                sentences.append(Sentence(s, e, text[s:e]))
+    return sentences

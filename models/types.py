@@ -1,0 +1,132 @@
+"""Result types of the engine. Offsets are character offsets into the analysed text."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A stretch of text that carries a bias label."""
+
+    start: int
+    end: int
+    label: str
+    text: str
+    source: str = "lexicon"  # "lexicon", "model" or "sentence" (no narrower span known)
+
+    def shifted(self, offset: int) -> Span:
+        return Span(self.start + offset, self.end + offset, self.label, self.text, self.source)
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace text[start:end] with new_text."""
+
+    start: int
+    end: int
+    new_text: str
+
+    def shifted(self, offset: int) -> Edit:
+        return Edit(self.start + offset, self.end + offset, self.new_text)
+
+
+@dataclass(frozen=True, slots=True)
+class Rewrite:
+    """A candidate rewrite of one sentence, verified by re-classifying it."""
+
+    text: str  # the whole rewritten sentence
+    edits: tuple[Edit, ...]  # minimal edits that turn the sentence into `text`
+    cleared: tuple[str, ...]  # labels the original had and the rewrite no longer has
+    remaining: tuple[str, ...]  # labels the rewrite still has
+    verified: bool  # True when every flagged label was cleared
+    score: float  # highest remaining label score (lower is better)
+    source: str = "embedded"
+
+    def shifted(self, offset: int) -> Rewrite:
+        return Rewrite(
+            self.text,
+            tuple(e.shifted(offset) for e in self.edits),
+            self.cleared,
+            self.remaining,
+            self.verified,
+            self.score,
+            self.source,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceResult:
+    """Everything the engine found in one sentence."""
+
+    start: int
+    end: int
+    text: str
+    scores: dict[str, float]
+    labels: tuple[str, ...]
+    spans: tuple[Span, ...] = ()
+    explanation: str = ""
+    rewrites: tuple[Rewrite, ...] = ()
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.labels)
+
+    def explanation_for(self, label: str) -> str:
+        from .labels import EXPLANATIONS
+
+        return EXPLANATIONS.get(label, self.explanation)
+
+    def shifted(self, offset: int) -> SentenceResult:
+        return SentenceResult(
+            self.start + offset,
+            self.end + offset,
+            self.text,
+            self.scores,
+            self.labels,
+            tuple(s.shifted(offset) for s in self.spans),
+            self.explanation,
+            tuple(r.shifted(offset) for r in self.rewrites),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Document-level figures: what a writer sees at a glance."""
+
+    sentences: int
+    flagged_sentences: int
+    counts: dict[str, int]  # findings (spans) per category
+    score: int  # inclusiveness 0-100, 100 = nothing found
+    masculine: int
+    feminine: int
+    balance: str  # "masculine", "feminine" or "balanced"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """The result of analysing one document."""
+
+    length: int
+    sentences: tuple[SentenceResult, ...]
+    summary: Summary
+    labels: tuple[str, ...] = field(default=())  # document labels: union of sentence labels
+
+    @property
+    def findings(self) -> list[SentenceResult]:
+        return [s for s in self.sentences if s.labels]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "length": self.length,
+            "labels": list(self.labels),
+            "sentences": [s.to_dict() for s in self.sentences],
+            "summary": self.summary.to_dict(),
+        }

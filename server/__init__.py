@@ -1,0 +1,1 @@
+"""Local model server (FastAPI + websockets) in front of the biaslsp engine."""
