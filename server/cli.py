@@ -1,0 +1,101 @@
+"""`biaslsp serve`: run the local model server (uvicorn underneath)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import sys
+
+from .config import DEFAULT_PORT, LOOPBACK_HOSTS, ServerConfig
+from .security import check_origins
+
+log = logging.getLogger("biaslsp.server")
+_SECRET = re.compile(r"(token=)[^&\s\"']+", re.I)
+
+
+class Redact(logging.Filter):
+    """Keep the token (passed in websocket URLs) out of every log line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "token=" in message.lower():
+            record.msg, record.args = _SECRET.sub(r"\1<redacted>", message), ()
+        return True
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (loopback unless --allow-remote)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    p.add_argument("--classifier", metavar="DIR", help="Hugging Face classifier directory (seq2seq label generator or sequence classifier)")
+    p.add_argument("--adapter", metavar="DIR", help="PEFT (LoRA) adapter directory for --classifier")
+    p.add_argument("--rewriter", metavar="DIR", help="Hugging Face rewriter directory (causal LM with a chat template, or seq2seq)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="where Hugging Face models run")
+    p.add_argument("--quantize", choices=["none", "8bit", "4bit"], default="none", help="bitsandbytes quantisation (CUDA only)")
+    p.add_argument("--allow-remote", action="store_true", help="allow binding a non-loopback address (the token still applies)")
+    p.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+                   help="websocket/REST Origin to accept, e.g. chrome-extension://<id> (repeatable; also $BIASLSP_ALLOWED_ORIGINS)")
+    p.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default="info")
+
+
+def config_from_args(args: argparse.Namespace, token: str, device: str) -> ServerConfig:
+    env = [o for o in os.environ.get("BIASLSP_ALLOWED_ORIGINS", "").split(",") if o.strip()]
+    return ServerConfig(
+        token=token,
+        host=args.host,
+        port=args.port,
+        allowed_origins=check_origins([*args.allow_origin, *env]),
+        allow_remote=args.allow_remote,
+        device=device,
+    )
+
+
+def _fail(message: str) -> int:
+    print(f"biaslsp serve: error: {message}", file=sys.stderr)
+    return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from biaslsp.models import ModelLoadError
+
+    from .app import create_app
+    from .engines import ModelOptions, build_engine
+    from .token import load_or_create_token, token_path
+
+    if args.host not in LOOPBACK_HOSTS and not args.allow_remote:
+        return _fail(f"refusing to bind {args.host}: only loopback (127.0.0.1, ::1, localhost) unless --allow-remote is given")
+    if not 0 < args.port < 65536:
+        return _fail("--port must be between 1 and 65535")
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in ("biaslsp", "uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).addFilter(Redact())
+    try:
+        config = config_from_args(args, load_or_create_token(), "cpu")
+        engine, device = build_engine(ModelOptions(args.classifier, args.adapter, args.rewriter, args.device, args.quantize))
+    except (ValueError, ModelLoadError) as exc:
+        return _fail(str(exc))
+    config = config_from_args(args, config.token, device)
+    app = create_app(engine, config)
+    log.info("classifier: %s; rewriter: %s; device: %s", engine.classifier.name, engine.rewriter.name, device)
+    log.info("listening on http://%s:%d (token in %s; origins allowed: %s)", args.host, args.port, token_path(),
+             ", ".join(config.allowed_origins) or "none (non-browser clients only)")
+    server = uvicorn.Server(uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        ws="websockets-sansio",
+        ws_max_size=config.limits.max_frame_bytes,
+        ws_per_message_deflate=False,
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+        limit_concurrency=config.limits.max_connections * 2 + 64,
+        log_config=None,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=3,
+    ))
+    server.run()
+    return 0
