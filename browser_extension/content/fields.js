@@ -1,0 +1,61 @@
+// Finding the editable job-description fields on a page, and the opt-outs.
+(() => {
+  const B = (globalThis.BiasLSP ||= {});
+  const OPT_OUT = '[data-gramm="false"], [data-biaslsp="off"], [data-gramm_editor="false"]';
+
+  B.editorKind = function editorKind(el) {
+    if (el.tagName === "TEXTAREA") return "textarea";
+    const cl = el.classList;
+    if (cl.contains("ProseMirror")) return el.classList.contains("tiptap") ? "tiptap" : "prosemirror";
+    if (cl.contains("ql-editor")) return "quill";
+    if (cl.contains("ck-editor__editable") || cl.contains("ck-content")) return "ckeditor5";
+    if (el.id === "tinymce" || cl.contains("mce-content-body")) return "tinymce";
+    if (cl.contains("public-DraftEditor-content") || el.closest(".DraftEditor-root")) return "draftjs";
+    if (el.hasAttribute("data-lexical-editor")) return "lexical";
+    return "contenteditable";
+  };
+
+  B.isRichEditor = (kind) => kind !== "textarea" && kind !== "contenteditable";
+
+  B.optedOut = function optedOut(el, frameEl) {
+    if (el.closest(OPT_OUT)) return true;
+    if (frameEl && frameEl.closest(OPT_OUT)) return true;
+    if (el.tagName === "TEXTAREA" && (el.readOnly || el.disabled)) return true;
+    return false;
+  };
+
+  // Editable roots in one document: textareas and outermost contenteditable elements.
+  B.findEditableRoots = function findEditableRoots(doc) {
+    const out = [];
+    for (const el of doc.querySelectorAll('textarea, [contenteditable]:not([contenteditable="false"])')) {
+      if (el.tagName === "TEXTAREA") { out.push(el); continue; }
+      if (!el.isContentEditable) continue;
+      const parent = el.parentElement;
+      if (parent && parent.isContentEditable) continue;
+      out.push(el);
+    }
+    if (doc.designMode === "on" && doc.body) out.push(doc.body);
+    return out;
+  };
+
+  // Same-origin iframes that host an editor body (TinyMCE and friends): [{ frameEl, root }].
+  B.findFrameEditors = function findFrameEditors(doc) {
+    const out = [];
+    for (const frameEl of doc.querySelectorAll("iframe")) {
+      let fdoc;
+      try { fdoc = frameEl.contentDocument; } catch { continue; }
+      if (!fdoc || !fdoc.body) continue;
+      const body = fdoc.body;
+      if (body.isContentEditable || fdoc.designMode === "on") out.push({ frameEl, root: body });
+    }
+    return out;
+  };
+
+  B.isVisible = function isVisible(el, frameEl) {
+    const box = (frameEl || el).getBoundingClientRect();
+    if (box.width < 2 || box.height < 2) return false;
+    if ((frameEl || el).checkVisibility && !(frameEl || el).checkVisibility({ visibilityProperty: true })) return false;
+    const win = (frameEl || el).ownerDocument.defaultView;
+    return box.bottom > 0 && box.right > 0 && box.top < win.innerHeight && box.left < win.innerWidth;
+  };
+})();

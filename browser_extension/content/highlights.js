@@ -1,0 +1,42 @@
+// CSS Custom Highlight API painting for contenteditable fields: one Highlight per label and
+// document, styled by an adopted stylesheet (no element is added to the host page).
+(() => {
+  const B = (globalThis.BiasLSP ||= {});
+  const styled = new WeakSet();
+  const NAME = (label) => `biaslsp-${label}`;
+
+  function ensureStyle(doc) {
+    if (styled.has(doc)) return;
+    styled.add(doc);
+    const win = doc.defaultView;
+    const sheet = new win.CSSStyleSheet();
+    const rules = Object.entries(B.LABELS).map(([label, { color }]) =>
+      `::highlight(${NAME(label)}) { text-decoration: underline wavy ${color}; ` +
+      `text-decoration-thickness: 2px; text-underline-offset: 3px; background-color: ${color}1f; }`);
+    rules.push(`::highlight(biaslsp-other) { text-decoration: underline wavy #e03131; text-decoration-thickness: 2px; }`);
+    sheet.replaceSync(rules.join("\n"));
+    doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, sheet];
+  }
+
+  // Repaint every label's highlight in `doc` from the given findings (each with a live .range).
+  B.paintHighlights = function paintHighlights(doc, findings) {
+    const win = doc.defaultView;
+    if (!win || !win.CSS || !win.CSS.highlights) return;
+    ensureStyle(doc);
+    const byLabel = new Map();
+    for (const f of findings) {
+      if (!f.range) continue;
+      const name = B.LABELS[f.label] ? NAME(f.label) : "biaslsp-other";
+      if (!byLabel.has(name)) byLabel.set(name, []);
+      byLabel.get(name).push(f.range);
+    }
+    const names = [...Object.keys(B.LABELS).map(NAME), "biaslsp-other"];
+    for (const name of names) {
+      const ranges = byLabel.get(name);
+      if (!ranges) { win.CSS.highlights.delete(name); continue; }
+      const hl = new win.Highlight(...ranges);
+      hl.priority = 1;
+      win.CSS.highlights.set(name, hl);
+    }
+  };
+})();
