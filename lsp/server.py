@@ -62,6 +62,17 @@ class BiasServer(LanguageServer):
         self._model_task: asyncio.Future | None = None
         self.remote: RemoteEngine | None = None
         self.remote_warned = False
+        self.remote_logged = False
+
+    def report_server_error(self, error: Exception, source) -> None:
+        """Malformed or unparsable messages: say so clearly, keep serving."""
+        from pygls.exceptions import FeatureRequestError
+
+        if source is FeatureRequestError:
+            return  # the failing request already got an error response
+        detail = str(error) or type(error).__name__
+        self.message(f"ignored a message the server could not handle ({type(error).__name__}: {detail[:200]})",
+                     types.MessageType.Error)
 
     # -- settings --------------------------------------------------------
 
@@ -85,7 +96,7 @@ class BiasServer(LanguageServer):
             self.remote = None
         if url and self.remote is None:
             self.remote = RemoteEngine(url, self.settings.serverToken)
-            self.remote_warned = False
+            self.remote_warned = self.remote_logged = False
 
     async def pull_client_settings(self) -> None:
         caps = self.client_capabilities.workspace
@@ -160,6 +171,10 @@ class BiasServer(LanguageServer):
                 if was_down:
                     self.message(f"reconnected to the model server at {self.remote.server_url}", types.MessageType.Info)
                     self.remote_warned = False
+                if not self.remote_logged:
+                    self.remote_logged = True
+                    self.window_log_message(types.LogMessageParams(
+                        type=types.MessageType.Info, message=f"biaslsp: analysing with the model server at {self.remote.server_url}"))
                 return [relabel(s, self.settings, self.settings.thresholds) for s in sentences]
             except RemoteUnavailable as exc:
                 if not self.remote_warned:
