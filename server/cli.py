@@ -7,8 +7,9 @@ import logging
 import os
 import re
 import sys
+from dataclasses import replace
 
-from .config import DEFAULT_PORT, LOOPBACK_HOSTS, ServerConfig
+from .config import DEFAULT_PORT, LOOPBACK_HOSTS, Limits, SchedulerSettings, ServerConfig
 from .security import check_origins
 
 log = logging.getLogger("biaslsp.server")
@@ -36,11 +37,36 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-remote", action="store_true", help="allow binding a non-loopback address (the token still applies)")
     p.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
                    help="websocket/REST Origin to accept, e.g. chrome-extension://<id> (repeatable; also $BIASLSP_ALLOWED_ORIGINS)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
+                   help="override a limit or scheduler setting (see GET /v1/info), e.g. --set max_queue=1000")
     p.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default="info")
+
+
+def overrides(settings: list[str]) -> tuple[Limits, SchedulerSettings]:
+    """Apply `--set key=value` to the default limits and scheduler settings."""
+    limits, sched = Limits(), SchedulerSettings()
+    for item in settings:
+        key, sep, value = item.partition("=")
+        target = limits if hasattr(limits, key) else sched if hasattr(sched, key) else None
+        if not sep or target is None or key.startswith("_"):
+            raise ValueError(f"--set {item!r}: expected KEY=VALUE with KEY one of the limits or scheduler settings in /v1/info")
+        kind = type(getattr(target, key))
+        try:
+            parsed = kind(value)
+        except ValueError:
+            raise ValueError(f"--set {item!r}: {key} takes a {kind.__name__}") from None
+        if parsed < 0:
+            raise ValueError(f"--set {item!r}: must not be negative")
+        if target is limits:
+            limits = replace(limits, **{key: parsed})
+        else:
+            sched = replace(sched, **{key: parsed})
+    return limits, sched
 
 
 def config_from_args(args: argparse.Namespace, token: str, device: str) -> ServerConfig:
     env = [o for o in os.environ.get("BIASLSP_ALLOWED_ORIGINS", "").split(",") if o.strip()]
+    limits, sched = overrides(args.settings)
     return ServerConfig(
         token=token,
         host=args.host,
@@ -48,6 +74,8 @@ def config_from_args(args: argparse.Namespace, token: str, device: str) -> Serve
         allowed_origins=check_origins([*args.allow_origin, *env]),
         allow_remote=args.allow_remote,
         device=device,
+        limits=limits,
+        scheduler=sched,
     )
 
 
