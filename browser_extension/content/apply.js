@@ -67,6 +67,11 @@
     }
     selectRange(field, B.rangeFor(B.extractText(root), a, b, doc) || range);
     if (repl) doc.execCommand("insertText", false, repl); else doc.execCommand("delete");
+    if (field.kind === "tinymce") {
+      // TinyMCE records a non-typing undo level for replacement input (as from the spellchecker);
+      // execCommand's own input event reads as typing, whose level would only come at keyup.
+      root.dispatchEvent(new InputEvent("input", { bubbles: true, inputType: "insertReplacementText" }));
+    }
     await tick(win);
   }
 

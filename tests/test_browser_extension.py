@@ -1,0 +1,311 @@
+"""End-to-end tests of the browser extension: Debian Chromium (headless=new) with the unpacked
+extension, a real `biaslsp serve` on loopback, and ATS-like fixture pages with real editors.
+
+Highlights are compared with the server's own REST answer for the same text, never with
+hard-coded model output. Screenshots go to test-artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "browser"))
+import biaslsp_browser as H  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+_missing = H.missing_prerequisites()
+if _missing:
+    pytest.skip(f"browser tests need: {_missing}", allow_module_level=True)
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+# page, selector to click for typing (top document or TinyMCE's iframe), editor kind,
+# JS (main world) reading the editor's own model of the text
+EDITORS = {
+    "greenhouse": ("#job_post_content", "textarea", "() => document.querySelector('#job_post_content').value"),
+    "lever": ("#posting-description", "contenteditable", "() => document.querySelector('#posting-description').innerText"),
+    "quill": (".ql-editor", "quill", "() => window.quill.getText()"),
+    "prosemirror": (".ProseMirror", "prosemirror", "() => window.pmText()"),
+    "tinymce": ("iframe >> body", "tinymce", "() => tinymce.activeEditor.getContent({format: 'text'})"),
+}
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    server = H.BiaslspServer(tmp_path_factory.mktemp("biaslsp-config"))
+    server.start()
+    H.ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        with sync_playwright() as p, H.fixture_server() as base, \
+                H.chromium_with_extension(p, tmp_path_factory.mktemp("profile")) as context:
+            H.service_worker(context)
+            H.configure_extension(context, server.port, server.token)
+            yield {"server": server, "base": base, "context": context}
+    finally:
+        server.stop()
+
+
+class Page:
+    """A fixture page with console-error and page-error collection."""
+
+    def __init__(self, env, name):
+        self.env, self.name = env, name
+        self.errors: list[str] = []
+        self.page = env["context"].new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        self.page.goto(f"{env['base']}/{name}.html")
+        if name == "tinymce":
+            self.page.wait_for_function("window.tinyReady === true")
+        elif name == "prosemirror":
+            self.page.wait_for_function("!!window.pmView")
+        self.selector, self.kind, self.model_js = EDITORS.get(name, (None, None, None))
+
+    def editor(self):
+        if self.kind == "tinymce":
+            return self.page.frame_locator("iframe").locator("body")
+        return self.page.locator(self.selector)
+
+    def type(self, text, delay=3):
+        self.editor().click()
+        self.page.keyboard.type(text, delay=delay)
+
+    def model_text(self) -> str:
+        return self.page.evaluate(self.model_js).rstrip("\n")
+
+    def highlights(self):
+        """(label, text) of every annotation on the field, read from the page."""
+        if self.kind == "textarea":
+            return sorted((f["label"], f["text"]) for f in self.page.evaluate(H.FINDINGS_JS))
+        frame = self.page.frames[1] if self.kind == "tinymce" else self.page.main_frame
+        return [tuple(x) for x in frame.evaluate(H.HIGHLIGHTS_JS)]
+
+    def findings(self):
+        return self.page.evaluate(H.FINDINGS_JS)
+
+    def shot(self, what):
+        self.page.screenshot(path=str(H.ARTIFACTS_DIR / f"{self.name}-{what}.png"))
+
+    def close(self):
+        assert not self.errors, f"console errors on {self.name}: {self.errors}"
+        self.page.close()
+
+
+def _expected_after(analysis, text, label):
+    """The text after applying the first rewrite of the sentence with a `label` span."""
+    for s in analysis["sentences"]:
+        if any(sp["label"] == label for sp in s["spans"]) and s["rewrites"]:
+            out = text
+            for e in sorted(s["rewrites"][0]["edits"], key=lambda e: -e["start"]):
+                out = out[: e["start"]] + e["new_text"] + out[e["end"] :]
+            return out
+    return None
+
+
+def _center(finding):
+    r = finding["rects"][0]
+    return r["x"] + r["w"] / 2, r["y"] + r["h"] / 2
+
+
+@pytest.mark.parametrize("name", list(EDITORS))
+def test_highlights_land_on_reported_words_and_apply_keeps_undo(env, name):
+    page = Page(env, name)
+    page.type(H.BIASED_AD)
+    layer = H.wait_checked(page.page, 1, kind=page.kind)
+    assert page.model_text() == H.BIASED_AD
+    analysis = env["server"].analyze(H.BIASED_AD)
+    expected = H.flagged_spans(analysis)
+    assert expected, "the server flags nothing in the clearly biased ad"
+    assert page.highlights() == expected
+    findings = page.findings()
+    assert len(findings) == len(expected) == layer["count"]
+    assert all(f["rects"] and f["rects"][0]["w"] > 0 for f in findings)
+    assert H.badge_text(env["context"], page.page) == str(len(expected))
+    page.shot("highlighted")
+
+    # card on click: category, explanation, candidates
+    label = next((lab for lab, _ in expected if _expected_after(analysis, H.BIASED_AD, lab)), None)
+    if label is None:
+        pytest.skip("the server proposed no rewrite for the ad (provisional weights)")
+    target = next(f for f in findings if f["label"] == label)
+    page.page.mouse.click(*_center(target))
+    card = page.page.locator("biaslsp-overlay .card")
+    card.wait_for(state="visible")
+    assert card.get_attribute("data-label") == label
+    assert card.locator(".why").inner_text().strip()
+    page.shot("card")
+
+    # apply the first candidate: the field and the editor's own model agree, nothing duplicated
+    after = _expected_after(analysis, H.BIASED_AD, label)
+    card.locator("button.apply").first.click()
+    page.page.wait_for_function(f"() => ({page.model_js})().trimEnd() === {after!r}", timeout=10000)
+    assert page.model_text() == after
+    assert page.model_text().count("He/she") == 1
+    H.wait_checked(page.page, layer["checked"] + 1, kind=page.kind)
+    assert (label, target_text(expected, label)) not in page.highlights()
+    page.shot("applied")
+
+    # the host editor's undo history still works
+    page.editor().press("Control+z")
+    page.page.wait_for_function(f"() => ({page.model_js})().trimEnd() === {H.BIASED_AD!r}", timeout=5000)
+    page.close()
+
+
+def target_text(expected, label):
+    return next(t for lab, t in expected if lab == label)
+
+
+def test_ignore_hides_the_finding(env):
+    page = Page(env, "lever")
+    page.type(H.BIASED_AD)
+    H.wait_checked(page.page, 1)
+    findings = page.findings()
+    before = len(findings)
+    page.page.mouse.click(*_center(findings[0]))
+    card = page.page.locator("biaslsp-overlay .card")
+    card.wait_for(state="visible")
+    card.locator("button.ignore").click()
+    card.wait_for(state="hidden")
+    assert len(page.findings()) == before - 1
+    assert len(page.highlights()) == before - 1
+    page.close()
+
+
+def test_apply_refuses_when_text_changed(env):
+    page = Page(env, "greenhouse")
+    page.type(H.BIASED_AD)
+    H.wait_checked(page.page, 1)
+    racial = [f for f in page.findings() if f["label"] == "racial"] or page.findings()
+    page.page.mouse.click(*_center(racial[0]))
+    card = page.page.locator("biaslsp-overlay .card")
+    card.wait_for(state="visible")
+    if not card.locator("button.apply").count():
+        pytest.skip("no rewrite candidate to apply")
+    changed = H.BIASED_AD.replace("must be", "should be")
+    # the page changes the text behind the card's back (no input event)
+    page.page.evaluate("(t) => { document.querySelector('#job_post_content').value = t; }", changed)
+    card.locator("button.apply").first.click()
+    card.locator(".msg").wait_for()
+    assert "changed" in card.locator(".msg").inner_text()
+    assert page.model_text() == changed
+    page.close()
+
+
+def test_emoji_before_a_flagged_word_keeps_offsets(env):
+    text = "🚀🚀 Join our 🎉 team! " + H.BIASED_AD
+    analysis = env["server"].analyze(text)
+    for name in ("greenhouse", "prosemirror"):
+        page = Page(env, name)
+        page.type(text, delay=1)
+        H.wait_checked(page.page, 1)
+        assert page.model_text() == text
+        assert page.highlights() == H.flagged_spans(analysis)
+        page.close()
+
+
+def test_opt_outs_are_respected(env):
+    page = Page(env, "greenhouse")
+    page.type(H.BIASED_AD)
+    H.wait_checked(page.page, 1)
+    fields = {f["field"] for f in page.findings()}
+    assert len(fields) == 1  # the data-gramm="false" notes field (also biased) is never annotated
+    page.close()
+    page = Page(env, "lever")
+    page.page.locator("#private-note").click()
+    page.page.keyboard.type(" And rockstars.")
+    page.page.wait_for_timeout(1200)
+    assert page.page.evaluate(H.CHECKED_JS) == []
+    assert page.highlights() == []
+    page.close()
+
+
+def test_highlights_stay_aligned_on_scroll_and_reflow(env):
+    page = Page(env, "lever")
+    filler = "Our team builds tools for recruiters. " * 40
+    page.editor().click()
+    page.page.keyboard.insert_text(filler + "\n" + H.BIASED_AD)
+    H.wait_checked(page.page, 1)
+    page.page.set_viewport_size({"width": 800, "height": 500})
+    page.page.evaluate("window.scrollTo(0, 300)")
+    page.page.wait_for_timeout(200)
+    boxes = sorted((round(r["x"]), round(r["y"])) for f in page.findings() for r in f["rects"])
+    ranges = page.page.evaluate("""() => { const out = [];
+        for (const [n, hl] of CSS.highlights) if (n.startsWith('biaslsp-'))
+          for (const r of hl) for (const b of r.getClientRects()) if (b.width > 0) out.push([Math.round(b.x), Math.round(b.y)]);
+        return out.sort((a, b) => a[0] - b[0] || a[1] - b[1]); }""")
+    assert boxes == sorted(tuple(x) for x in ranges)
+    page.shot("scrolled")
+    page.page.set_viewport_size({"width": 1100, "height": 900})
+    page.close()
+
+
+def test_popup_shows_score_counts_and_site_switch(env):
+    page = Page(env, "quill")
+    page.type(H.BIASED_AD)
+    H.wait_checked(page.page, 1)
+    counts = {}
+    for label, _ in page.highlights():
+        counts[label] = counts.get(label, 0) + 1
+    tab = H.tab_id_of(env["context"], page.page)
+    analysis = env["server"].analyze(H.BIASED_AD)
+    popup = env["context"].new_page()
+    popup.goto(f"{H.EXTENSION_ORIGIN}/popup/popup.html?tab={tab}")
+    popup.wait_for_selector("#counts tr")
+    assert popup.locator("#score").inner_text() == str(round(analysis["summary"]["score"]))
+    for label, n in counts.items():
+        assert popup.locator(f"#counts tr[data-label={label}] td.n").inner_text() == str(n)
+    popup.screenshot(path=str(H.ARTIFACTS_DIR / "popup.png"))
+    popup.locator("#site").uncheck()
+    page.page.wait_for_function("() => !document.querySelector('biaslsp-overlay')?.shadowRoot.querySelector('[data-biaslsp-finding]')")
+    assert page.highlights() == []
+    popup.locator("#site").check()
+    H.wait_checked(page.page, 1)
+    assert page.highlights()
+    popup.close()
+    page.close()
+
+
+def test_offline_badge_and_reconnect(env):
+    server = env["server"]
+    page = Page(env, "prosemirror")
+    page.type(H.BIASED_AD)
+    H.wait_checked(page.page, 1)
+    expected = page.highlights()
+    assert expected
+    server.stop()
+    try:
+        page.page.wait_for_function("() => !document.querySelector('biaslsp-overlay')?.shadowRoot.querySelector('[data-biaslsp-finding]')", timeout=15000)
+        assert H.badge_text(env["context"], page.page) == "off"
+        page.shot("offline")
+        page.editor().press("End")
+        page.page.keyboard.type(" We offer flexible hours.")
+        page.page.wait_for_timeout(800)
+        assert page.highlights() == []
+    finally:
+        server.start()
+    page.page.wait_for_function("() => !!document.querySelector('biaslsp-overlay')?.shadowRoot.querySelector('[data-biaslsp-finding]')", timeout=30000)
+    H.wait_checked(page.page, 1)
+    assert set(expected) <= set(page.highlights())
+    assert H.badge_text(env["context"], page.page) not in ("off", "")
+    page.shot("reconnected")
+    page.close()
+
+
+def test_ckeditor5_and_draftjs_fields_are_detected_and_checked(env):
+    page = Page(env, "detect")
+    deadline_layers = []
+    for _ in range(100):
+        deadline_layers = page.page.evaluate(H.CHECKED_JS)
+        if len(deadline_layers) >= 2:
+            break
+        page.page.wait_for_timeout(100)
+    assert sorted(layer["kind"] for layer in deadline_layers) == ["ckeditor5", "draftjs"]
+    texts = [t for _, t in page.highlights()]
+    expected = [t for _, t in H.flagged_spans(env["server"].analyze("We want young, energetic rockstar ninjas."))]
+    expected += [t for _, t in H.flagged_spans(env["server"].analyze("He/she must be a native English speaker."))]
+    assert sorted(texts) == sorted(expected)
+    page.close()
