@@ -14,6 +14,7 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 
 from biaslsp import __version__
@@ -46,9 +47,25 @@ class DocState:
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
+class BiasProtocol(LanguageServerProtocol):
+    """pygls's protocol, except that a didChange it cannot apply to its own copy (an unknown
+    document, a range it cannot handle) still reaches our handler, which checks and reports it."""
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
+        try:
+            for change in params.content_changes:
+                self.workspace.update_text_document(params.text_document, change)
+        except Exception as exc:  # lsp/documents.py keeps the copy we analyse
+            log.debug("pygls could not apply a change: %s", exc)
+        if (user_handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield user_handler, (params,), None
+
+
 class BiasServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("biaslsp", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("biaslsp", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=BiasProtocol)
         self.docs: dict[str, DocState] = {}
         self.init_options: dict[str, Any] = {}
         self.client_settings: dict[str, Any] = {}
