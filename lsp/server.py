@@ -204,6 +204,12 @@ class BiasServer(LanguageServer):
                 if exc.code == "too_large":
                     raise BiaslspError(str(exc)) from exc
                 self.message(f"the model server reported {exc}; analysing in-process")
+        elif self.remote is not None and not self.remote_warned:  # dropped since the last run; retry later
+            self.remote_warned = True
+            self.message(
+                f"lost the model server at {self.remote.server_url} ({self.remote.last_error or 'connection closed'}), "
+                "which is not reachable now; analysing in-process until it is back"
+            )
         engine = await self.engine()
         loop = asyncio.get_running_loop()
         analysis = await loop.run_in_executor(self.executor, lambda: engine.analyze(text, fmt=fmt))
