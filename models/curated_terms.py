@@ -156,7 +156,7 @@ CURATED: dict[str, tuple[str, tuple[str, ...]]] = {
     "no excuses": ("general", ("accountable",)),
     "must have own car": ("general", ("reliable means of travel",)),
     # racial
-    "native english speaker": ("racial", ("fluent English speaker", "proficient in English")),
+    "native english speaker": ("racial", ("fluent English speaker", "proficient English speaker")),
     "native english": ("racial", ("fluent English",)),
     "native speaker": ("racial", ("fluent speaker",)),
     "native speakers": ("racial", ("fluent speakers",)),

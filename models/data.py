@@ -24,7 +24,6 @@ TRAIN_FILES = (
     "train-gpt4-masculine.parquet",
 )
 _QUOTED = re.compile(r"[\"“”'‘’]([^\"“”]{3,160}?)[\"“”'‘’](?=[\s,.;:)!?]|$)")
-_TERM = re.compile(r"\[\"(.*?)\"\]")
 _NORM = re.compile(r"[^a-z0-9]+")
 
 
@@ -114,16 +113,25 @@ def sentence_examples(passages: list[Passage]) -> list[SentenceExample]:
     return examples
 
 
-def read_phrase_examples(folder: Path) -> list[tuple[str, str]]:
-    """(term, label) pairs listed by the machine-labelled real job-ad phrases (weak, noisy)."""
+_ITEM = re.compile(r"\[Term \d+\]\[(.*?)\](?=,?\s*(?:\n|\[Term|$))", re.S)
+
+
+def read_phrase_examples(folder: Path) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(term, label, suggested replacements) listed for the machine-labelled real job-ad phrases (weak, noisy)."""
     import pandas as pd
 
     df = pd.read_parquet(folder / "train-gpt4o-machine-labelled.parquet")
-    pairs = []
+    out = []
     for label in LABELS:
-        col = f"terms_list_{label}"
-        if col not in df.columns:
+        terms_col, sugg_col = f"terms_list_{label}", f"suggestions_list_{label}"
+        if terms_col not in df.columns:
             continue
-        for v in df[col].dropna():
-            pairs += [(t.strip(), label) for t in _TERM.findall(str(v)) if t.strip()]
-    return pairs
+        for terms, suggestions in zip(df[terms_col], df.get(sugg_col, [None] * len(df))):
+            if not isinstance(terms, str):
+                continue
+            term_items = [re.findall(r'"(.*?)"', t) for t in _ITEM.findall(terms)]
+            sugg_items = [tuple(re.findall(r'"(.*?)"', t)) for t in _ITEM.findall(suggestions)] if isinstance(suggestions, str) else []
+            for i, found in enumerate(term_items):
+                if found and found[0].strip():
+                    out.append((found[0].strip(), label, sugg_items[i] if i < len(sugg_items) else ()))
+    return out

@@ -93,3 +93,33 @@ def load_terms(folder: Path = WEIGHTS_DIR) -> TermTable:
     if path.is_file():
         return TermTable.from_json(json.loads(path.read_text(encoding="utf-8")))
     return TermTable(curated_terms())
+
+
+def build_term_table(passages, phrase_terms, folder: Path) -> TermTable:  # noqa: ANN001 - data.Passage list
+    """Curated terms plus listed terms that the training passages support.
+
+    A candidate term from the lexicon or the machine-labelled phrases is kept for a
+    label when at least half of the training passages that contain it carry that label
+    (single words such as 'customer' appear everywhere and are dropped).
+    """
+    import pandas as pd
+
+    candidates: dict[tuple[str, str], set[str]] = {}
+    lexicon = pd.read_parquet(Path(folder) / "lexicon-taxonomy.parquet")
+    for term, label in zip(lexicon["term"], lexicon["category"]):
+        if isinstance(term, str) and 2 < len(term) < 60:
+            candidates.setdefault((term.strip().lower(), str(label)), set())
+    for term, label, suggestions in phrase_terms:
+        if 2 < len(term) < 60:
+            candidates.setdefault((term.lower(), label), set()).update(s for s in suggestions if s and len(s) < 60)
+    texts = [" " + " ".join(p.text.lower().split()) + " " for p in passages]
+    kept = {(t.term.lower(), t.label): t for t in curated_terms()}
+    for (term, label), suggestions in candidates.items():
+        if (term, label) in kept:
+            continue
+        regex = re.compile(_pattern(term), re.I)
+        hits = [i for i, text in enumerate(texts) if term.split()[0] in text and regex.search(text)]
+        positive = sum(1 for i in hits if label in passages[i].labels)
+        if hits and positive >= 2 and positive / len(hits) >= 0.5:
+            kept[(term, label)] = Term(term, label, tuple(sorted(suggestions))[:3])
+    return TermTable(kept.values())

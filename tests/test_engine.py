@@ -1,0 +1,111 @@
+"""The engine end to end on the embedded default model (no mocks)."""
+
+from __future__ import annotations
+
+import pytest
+
+from biaslsp.models import LABELS, Engine, InputTooLargeError, InvalidInputError
+
+BIASED = "We want young, energetic rockstar ninjas who are digital natives."
+NEUTRAL = "The role involves preparing monthly financial reports for the finance team."
+
+
+def test_result_shape_and_offsets(engine):
+    text = f"{NEUTRAL}\n\n- {BIASED}\n- He/she must be a native English speaker."
+    a = engine.analyze(text)
+    assert [s.text for s in a.sentences] == [text[s.start : s.end] for s in a.sentences]
+    for s in a.sentences:
+        assert set(s.scores) == set(LABELS)
+        assert all(0.0 <= v <= 1.0 for v in s.scores.values())
+        assert set(s.labels) <= set(LABELS)
+        assert all(s.scores[l] >= engine.thresholds[l] for l in s.labels)
+        for span in s.spans:
+            assert s.start <= span.start < span.end <= s.end
+            assert text[span.start : span.end] == span.text
+            assert span.label in s.labels
+    assert set(a.labels) == {l for s in a.sentences for l in s.labels}
+    assert a.summary.sentences == len(a.sentences)
+    assert 0 <= a.summary.score <= 100
+
+
+def test_biased_sentences_flagged_neutral_not(engine):
+    a = engine.analyze(f"{BIASED} {NEUTRAL}")
+    biased, neutral = a.sentences
+    assert biased.labels, biased.scores
+    assert not neutral.labels, neutral.scores
+    assert a.summary.score < 100
+
+
+def test_spans_point_at_the_words(engine):
+    text = "He/she must be a native English speaker."
+    s = engine.analyze(text).sentences[0]
+    spans = {sp.text.lower() for sp in s.spans}
+    assert spans & {"he/she", "native english speaker"}, s
+
+
+def test_rewrite_is_verified_and_only_touches_spans(engine):
+    text = "He/she must be a native English speaker."
+    s = engine.analyze(text).sentences[0]
+    assert s.rewrites, s
+    best = s.rewrites[0]
+    assert best.cleared
+    assert best.text != text
+    assert "he/she" not in best.text.lower()
+    # every edit stays inside a flagged span
+    for e in best.edits:
+        assert any(sp.start <= e.start and e.end <= sp.end for sp in s.spans), (e, s.spans)
+
+
+def test_pronoun_rewrite_keeps_grammar(engine):
+    rewrites = engine.rewrite("He/she manages the team and has a budget.", labels=["sexuality"])
+    assert rewrites and rewrites[0].text.startswith("They manage the team")
+
+
+def test_reanalysis_reuses_unchanged_sentences(engine):
+    class Counting:
+        def __init__(self, inner):
+            self.inner, self.name, self.labels, self.thresholds = inner, inner.name + "+count", inner.labels, inner.thresholds
+            self.seen: list[str] = []
+
+        def predict(self, sentences):
+            self.seen += list(sentences)
+            return self.inner.predict(sentences)
+
+    counting = Counting(engine.classifier)
+    e = Engine(counting)
+    doc = "\n".join(f"Sentence number {i} describes the daily work." for i in range(30))
+    e.analyze(doc, rewrites=False)
+    counting.seen.clear()
+    edited = doc.replace("number 7 describes", "number 7 explains")
+    e.analyze(edited, rewrites=False)
+    assert counting.seen == ["Sentence number 7 explains the daily work."]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "\x00\x00", "😀😀 🎉", "日本語の求人です。若い人を募集。", "نبحث عن موظف شاب ونشيط.", "a" * 5000, "\u202eevil\u202c text."],
+)
+def test_odd_input_never_crashes(engine, text):
+    a = engine.analyze(text)
+    assert all(text[s.start : s.end] == s.text for s in a.sentences)
+
+
+def test_size_limit_and_types(engine):
+    small = Engine(engine.classifier, max_chars=100)
+    with pytest.raises(InputTooLargeError, match="limit"):
+        small.analyze("x" * 101)
+    with pytest.raises(InvalidInputError):
+        engine.analyze(b"bytes")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError):
+        engine.analyze(None)  # type: ignore[arg-type]
+
+
+def test_five_megabytes_is_refused_clearly(engine):
+    with pytest.raises(InputTooLargeError, match="limit is 1,000,000"):
+        engine.analyze("We are hiring. " * 350_000)
+
+
+def test_markdown_code_not_checked(engine):
+    md = "Intro line.\n\n```\nWe want young rockstar ninjas who are digital natives.\n```\n"
+    a = engine.analyze(md, fmt="markdown")
+    assert not a.labels

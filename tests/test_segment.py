@@ -1,0 +1,53 @@
+from biaslsp.models import mask, split_sentences
+
+AD = """# Senior Engineer
+
+Requirements:
+- 5+ years of Python
+- Young and energetic rockstar wanted
+* Must be a digital native. We offer great pay! Apply now
+1. Native English speaker
+2) Strong communication skills
+
+We are a fast-growing startup and our team works
+hard every day. Dr. Smith will review applications."""
+
+
+def test_offsets_round_trip_and_items():
+    sents = split_sentences(AD)
+    assert all(AD[s.start : s.end] == s.text for s in sents)
+    texts = [s.text for s in sents]
+    assert texts[:4] == ["Senior Engineer", "Requirements:", "5+ years of Python", "Young and energetic rockstar wanted"]
+    assert "Must be a digital native." in texts and "We offer great pay!" in texts and "Apply now" in texts
+    assert "Native English speaker" in texts and "Strong communication skills" in texts
+    # a wrapped paragraph stays one sentence; an abbreviation does not end one
+    assert "We are a fast-growing startup and our team works\nhard every day." in texts
+    assert "Dr. Smith will review applications." in texts
+
+
+def test_empty_and_symbols_only():
+    assert split_sentences("") == []
+    assert split_sentences(" \n\t ") == []
+    assert split_sentences("---\n***\n") == []
+
+
+def test_unicode_text_keeps_offsets():
+    text = "日本語の文章です。次の文。 😀 emoji here 👩‍💻. مرحبا بك في الفريق.\x00 NUL here."
+    sents = split_sentences(text)
+    assert sents and all(text[s.start : s.end] == s.text for s in sents)
+
+
+def test_markdown_mask_keeps_length_and_hides_code_and_links():
+    md = "---\ntitle: young\n---\nWe want [a rockstar](https://young.example/young) `young_var`.\n```\nyoung = 1\n```\n"
+    masked = mask(md, "markdown")
+    assert len(masked) == len(md)
+    assert "young" not in masked
+    assert "rockstar" in masked and "We want" in masked
+
+
+def test_html_mask_text_only():
+    html = "<div><p>We want a young team</p><script>var young = 1</script><!-- young --></div>"
+    masked = mask(html, "html")
+    assert len(masked) == len(html)
+    assert masked.count("young") == 1
+    assert [s.text for s in split_sentences(masked)] == ["We want a young team"]
