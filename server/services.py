@@ -22,6 +22,7 @@ class Services:
     config: ServerConfig
     scheduler: Scheduler[SentenceResult]
     rewrites: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="biaslsp-rewrite"))
+    segmenter: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="biaslsp-segment"))
     connections: int = 0
     pending_rewrites: int = 0
 
@@ -40,6 +41,7 @@ class Services:
     def stop(self) -> None:
         self.scheduler.stop()
         self.rewrites.shutdown(wait=False, cancel_futures=True)
+        self.segmenter.shutdown(wait=False, cancel_futures=True)
 
     async def run_rewrite(self, fn: Any, *args: Any) -> Any:
         """Run a rewrite job on the rewrite thread, refusing when too many are waiting."""
