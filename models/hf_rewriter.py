@@ -66,8 +66,12 @@ class HFRewriter:
         return min(self.max_new_tokens, 2 * len(self.tokenizer(sentence, add_special_tokens=False)["input_ids"]) + 16)
 
     def _gen_kwargs(self, sentence: str) -> dict[str, Any]:
-        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.tokenizer.eos_token_id
-        return {"max_new_tokens": self._budget(sentence), "min_new_tokens": 2, "pad_token_id": pad}
+        tok = self.tokenizer
+        pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+        # a rewrite never contains padding or unknown-word tokens: do not let a weak model emit them
+        suppress = sorted({t for t in (tok.pad_token_id, tok.unk_token_id) if t is not None and t != tok.eos_token_id})
+        kwargs = {"max_new_tokens": self._budget(sentence), "min_new_tokens": 2, "pad_token_id": pad}
+        return {**kwargs, "suppress_tokens": suppress} if suppress else kwargs
 
     def candidates(self, sentence: str, spans: Sequence[Span], n: int) -> list[str]:
         import torch

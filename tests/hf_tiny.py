@@ -36,9 +36,16 @@ def make_tokenizer(folder: Path, *, chat: bool = False):  # noqa: ANN201 - PreTr
     return fast
 
 
-def t5(folder: Path) -> Path:
+def _seed(seed: int) -> None:
+    import torch
+
+    torch.manual_seed(seed)  # the same tiny model every run: tests do not depend on luck
+
+
+def t5(folder: Path, seed: int = 0) -> Path:
     from transformers import T5Config, T5ForConditionalGeneration
 
+    _seed(seed)
     tok = make_tokenizer(folder)
     cfg = T5Config(vocab_size=len(tok), d_model=32, d_ff=64, d_kv=8, num_heads=2, num_layers=1, num_decoder_layers=1,
                    pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
@@ -49,6 +56,7 @@ def t5(folder: Path) -> Path:
 def seqcls(folder: Path, *, named: bool = True) -> Path:
     from transformers import BertConfig, BertForSequenceClassification
 
+    _seed(1)
     tok = make_tokenizer(folder)
     cfg = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
                      max_position_embeddings=128, num_labels=len(LABELS), problem_type="multi_label_classification",
@@ -63,6 +71,7 @@ def seqcls(folder: Path, *, named: bool = True) -> Path:
 def causal(folder: Path, *, chat: bool = True) -> Path:
     from transformers import LlamaConfig, LlamaForCausalLM
 
+    _seed(2)
     tok = make_tokenizer(folder, chat=chat)
     cfg = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
                       num_key_value_heads=2, max_position_embeddings=512, pad_token_id=0, eos_token_id=1, bos_token_id=3)
@@ -80,6 +89,7 @@ def lora(base: Path, folder: Path, task: str) -> Path:
         model, targets = AutoModelForSeq2SeqLM.from_pretrained(str(base)), ["q", "v"]
     else:
         model, targets = AutoModelForSequenceClassification.from_pretrained(str(base)), ["query", "value"]
+    _seed(3)
     peft_model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules=targets, task_type=task))
     with torch.no_grad():
         for name, p in peft_model.named_parameters():
