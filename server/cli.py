@@ -37,6 +37,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-remote", action="store_true", help="allow binding a non-loopback address (the token still applies)")
     p.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
                    help="websocket/REST Origin to accept, e.g. chrome-extension://<id> (repeatable; also $BIASLSP_ALLOWED_ORIGINS)")
+    p.add_argument("--threads", type=int, default=max(1, (os.cpu_count() or 2) - 1),
+                   help="torch intra-op threads for CPU models (default: cores - 1, leaving one for the event loop)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
                    help="override a limit or scheduler setting (see GET /v1/info), e.g. --set max_queue=1000")
     p.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default="info")
@@ -97,6 +99,11 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"refusing to bind {args.host}: only loopback (127.0.0.1, ::1, localhost) unless --allow-remote is given")
     if not 0 < args.port < 65536:
         return _fail("--port must be between 1 and 65535")
+    if args.threads < 1:
+        return _fail("--threads must be at least 1")
+    import torch
+
+    torch.set_num_threads(args.threads)  # an oversubscribed torch pool spins against the event loop
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in ("biaslsp", "uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).addFilter(Redact())
@@ -107,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     config = config_from_args(args, config.token, device)
     app = create_app(engine, config)
-    log.info("classifier: %s; rewriter: %s; device: %s", engine.classifier.name, engine.rewriter.name, device)
+    log.info("classifier: %s; rewriter: %s; device: %s; torch threads: %d", engine.classifier.name, engine.rewriter.name,
+             device, torch.get_num_threads())
     log.info("listening on http://%s:%d (token in %s; origins allowed: %s)", args.host, args.port, token_path(),
              ", ".join(config.allowed_origins) or "none (non-browser clients only)")
     server = uvicorn.Server(uvicorn.Config(
