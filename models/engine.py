@@ -16,7 +16,7 @@ from .errors import InputTooLargeError, InvalidInputError
 from .labels import EXPLANATIONS, LABELS
 from .markup import Format, mask
 from .rewrite import apply_edits, diff_edits
-from .segment import split_sentences
+from .segment import Sentence, split_sentences
 from .spans import find_spans
 from .summary import summarize
 from .terms import TermTable, load_terms
@@ -63,10 +63,9 @@ class Engine:
     def analyze(self, text: str, *, fmt: Format = "text", rewrites: bool = True) -> Analysis:
         """Analyse a whole document; offsets in the result index into `text`."""
         self._check(text)
-        masked = mask(text, fmt).replace("\x00", " ")
-        sentences = split_sentences(masked)
+        sentences = segment(text, fmt)
         results = self.analyze_sentences([s.text for s in sentences], rewrites=rewrites)
-        shifted = tuple(_restore(r, text[s.start : s.end]).shifted(s.start) for s, r in zip(sentences, results))
+        shifted = tuple(place(r, text, s) for s, r in zip(sentences, results))
         doc_labels = tuple(l for l in LABELS if any(l in r.labels for r in shifted))
         return Analysis(len(text), shifted, summarize(shifted), doc_labels)
 
@@ -184,6 +183,16 @@ class Engine:
             ranked.append(Rewrite(c, diff_edits(original, c), cleared, remaining, verified, round(float(worst), 4), self.rewriter.name))
         ranked.sort(key=lambda r: (not r.verified, -len(r.cleared), r.score))
         return ranked
+
+
+def segment(text: str, fmt: Format = "text") -> list[Sentence]:
+    """The sentences the engine scores: markup masked, offsets into `text` kept."""
+    return split_sentences(mask(text, fmt).replace("\x00", " "))
+
+
+def place(result: SentenceResult, text: str, sentence: Sentence) -> SentenceResult:
+    """A sentence-relative (cached) result placed into the document: original text, absolute offsets."""
+    return _restore(result, text[sentence.start : sentence.end]).shifted(sentence.start)
 
 
 def _restore(result: SentenceResult, original: str) -> SentenceResult:

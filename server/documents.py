@@ -1,6 +1,6 @@
 """Where a document's sentences are and which to score first.
 
-Segmentation and placement are the engine's (mask, split_sentences, restore);
+Segmentation and placement are the engine's (models.engine.segment / place);
 this module only decides the order: sentences nearest the last edit first.
 """
 
@@ -8,22 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from biaslsp.models import SentenceResult, mask, split_sentences
-from biaslsp.models.engine import _restore  # the engine's own "put masked text back" step
-from biaslsp.models.markup import Format
+from biaslsp.models.engine import place, segment  # the engine's own steps, used by the stream
 from biaslsp.models.segment import Sentence
 
+__all__ = ["FORMATS", "by_distance", "edit_point", "place", "segment"]
+
 FORMATS = ("text", "markdown", "html")
-
-
-def segment(text: str, fmt: Format) -> list[Sentence]:
-    """Sentences of `text` exactly as Engine.analyze finds them (masked markup, offsets kept)."""
-    return split_sentences(mask(text, fmt).replace("\x00", " "))
-
-
-def place(result: SentenceResult, text: str, sentence: Sentence) -> SentenceResult:
-    """A cached, sentence-relative result placed into the document (original text, absolute offsets)."""
-    return _restore(result, text[sentence.start : sentence.end]).shifted(sentence.start)
 
 
 def edit_point(old: str | None, new: str) -> int:
