@@ -117,6 +117,8 @@ def create_app(engine: Engine, config: ServerConfig, *, extra_hosts: tuple[str, 
                 await asyncio.gather(*futures)
             except BiaslspError as exc:
                 raise ApiError(500, "model_error", str(exc)) from None
+            except Exception as exc:  # the model raised (or ran out of memory) on this text, as on the websocket
+                raise ApiError(500, "model_error", f"the model failed on this text ({type(exc).__name__})") from None
             except asyncio.CancelledError:
                 ticket.cancel()  # the client went away: drop what is still queued
                 raise

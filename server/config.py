@@ -41,6 +41,7 @@ class SchedulerSettings:
     max_queue: int = 50_000  # queued sentences before `busy`
     linger_s: float = 0.002  # wait this long for a batch to fill when the queue is short
     aging_s: float = 0.25  # a background sentence waiting this long outranks a fresh edit
+    recover_batches: int = 50  # after a model failure halved the batch size, double it after this many good batches
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

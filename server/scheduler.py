@@ -14,7 +14,12 @@ for the model. Why each rule exists:
 * cancellation: a Ticket marks a document version as superseded; its queued
   sentences are dropped when they reach the head of the queue, before the model;
 * identical sentences queued by several clients share one model call; finished
-  results go to a bounded LRU cache keyed by model and sentence.
+  results go to a bounded LRU cache keyed by model and sentence;
+* back-off: when the model raises on a batch (an exception, or running out of
+  memory), the batch is split in halves and retried, so only the sentences that
+  fail on their own get the error; the batch size and token budget are halved
+  (again for each half that still runs out of memory) and double again after
+  `recover_batches` batches in a row succeed.
 """
 
 from __future__ import annotations
@@ -107,6 +112,11 @@ class _Job:
         return all(w.ticket.cancelled for w in self.waiters)
 
 
+def _out_of_memory(exc: BaseException) -> bool:
+    """MemoryError, torch's OutOfMemoryError (a RuntimeError), or a backend's "out of memory" message."""
+    return isinstance(exc, MemoryError) or "out of memory" in str(exc).lower() or type(exc).__name__ == "OutOfMemoryError"
+
+
 def _resolve(fut: asyncio.Future, value: Any = None, exc: BaseException | None = None, cancel: bool = False) -> None:
     if fut.done():
         return
@@ -146,8 +156,12 @@ class Scheduler(Generic[T]):
         self._stopping = False
         self.stats: dict[str, int] = {
             "batches": 0, "sentences": 0, "model_sentences": 0, "dropped": 0, "busy": 0, "shared": 0,
-            "largest_batch": 0, "model_errors": 0,
+            "largest_batch": 0, "model_errors": 0, "failed_sentences": 0, "backoffs": 0,
         }
+        # the current caps (halved on a model failure, restored while batches succeed)
+        self.batch_limit = settings.max_batch
+        self.token_limit = settings.token_budget
+        self._ok_streak = 0
 
     # -- lifecycle --------------------------------------------------------
 
@@ -216,7 +230,7 @@ class Scheduler(Generic[T]):
                 if self._stopping:
                     self._cancel_all()
                     return
-                short = self._queued < self.settings.max_batch
+                short = self._queued < self.batch_limit
             if short and self.settings.linger_s > 0:
                 time.sleep(self.settings.linger_s)  # let a burst of edits from other clients join
             with self._cond:
@@ -258,7 +272,7 @@ class Scheduler(Generic[T]):
         longest = 0
         bucket = self._best_bucket()
         rewrites = None
-        while bucket is not None and len(jobs) < self.settings.max_batch:
+        while bucket is not None and len(jobs) < self.batch_limit:
             job = self._head(bucket)
             if job is None or (rewrites is not None and job.key[0] != rewrites):
                 bucket = self._next_bucket(rewrites)
@@ -266,7 +280,7 @@ class Scheduler(Generic[T]):
                     break
                 continue
             longest_after = max(longest, job.tokens)
-            if jobs and longest_after * (len(jobs) + 1) > self.settings.token_budget:
+            if jobs and longest_after * (len(jobs) + 1) > self.token_limit:
                 break
             heapq.heappop(self._buckets[bucket])
             job.taken = True
@@ -303,23 +317,64 @@ class Scheduler(Generic[T]):
         if not live:
             return
         rewrites = live[0].key[0]
-        sentences = [j.key[1] for j in live]
         try:
-            results = self._run(sentences, rewrites)
-        except Exception as exc:  # noqa: BLE001 - handed to every waiting client as a model_error
+            results = self._run([j.key[1] for j in live], rewrites)
+        except Exception as exc:  # noqa: BLE001 - the model failed on this batch (raised, or out of memory)
             self.stats["model_errors"] += 1
-            for j in live:
-                for w in j.waiters:
-                    w.loop.call_soon_threadsafe(_resolve, w.future, None, exc)
+            self._back_off(live)
+            self._isolate(live, rewrites, exc)
             return
+        self._deliver(live, results, rewrites)
+        self._ok_streak += 1
+        if self._ok_streak >= max(1, self.settings.recover_batches) and self.batch_limit < self.settings.max_batch:
+            self._ok_streak = 0
+            self.batch_limit = min(self.settings.max_batch, self.batch_limit * 2)
+            self.token_limit = min(self.settings.token_budget, self.token_limit * 2)
+
+    def _deliver(self, jobs: list[_Job], results: list[T], rewrites: bool) -> None:
         self.stats["batches"] += 1
-        self.stats["model_sentences"] += len(live)
-        self.stats["largest_batch"] = max(self.stats["largest_batch"], len(live))
-        for j, r in zip(live, results):
+        self.stats["model_sentences"] += len(jobs)
+        self.stats["largest_batch"] = max(self.stats["largest_batch"], len(jobs))
+        for j, r in zip(jobs, results):
             self.cache.put((self.model_key, rewrites, j.key[1]), r)
             for w in j.waiters:
                 self.stats["sentences"] += 1
                 w.loop.call_soon_threadsafe(_resolve, w.future, r)
+
+    def _back_off(self, jobs: list[_Job]) -> None:
+        """Halve the caps below the batch that failed (a smaller batch may fit in memory)."""
+        self._ok_streak = 0
+        if len(jobs) > 1:
+            self.stats["backoffs"] += 1
+            self.batch_limit = max(1, min(self.batch_limit, len(jobs) // 2))
+            padded = max(j.tokens for j in jobs) * len(jobs)
+            self.token_limit = max(1, min(self.token_limit, padded // 2))
+
+    def _isolate(self, jobs: list[_Job], rewrites: bool, exc: BaseException) -> None:
+        """Retry a failed batch in halves; a sentence that fails on its own gets the error."""
+        if len(jobs) == 1:
+            self.stats["failed_sentences"] += 1
+            for w in jobs[0].waiters:
+                w.loop.call_soon_threadsafe(_resolve, w.future, None, exc)
+            return
+        mid = len(jobs) // 2
+        for half in (jobs[:mid], jobs[mid:]):
+            live = [j for j in half if not j.dead]
+            for j in half:
+                if j.dead:
+                    self.stats["dropped"] += 1
+                    for w in j.waiters:
+                        w.loop.call_soon_threadsafe(_resolve, w.future, None, None, True)
+            if not live:
+                continue
+            try:
+                results = self._run([j.key[1] for j in live], rewrites)
+            except Exception as again:  # noqa: BLE001
+                if _out_of_memory(again):  # still too big: back off further (another error may be one bad input)
+                    self._back_off(live)
+                self._isolate(live, rewrites, again)
+            else:
+                self._deliver(live, results, rewrites)
 
     def _cancel_all(self) -> None:
         for heap in self._buckets.values():
@@ -335,5 +390,6 @@ class Scheduler(Generic[T]):
 
     def snapshot(self) -> dict[str, Any]:
         """Counters for /v1/stats and the benchmarks."""
-        return {**self.stats, "queued": self._queued, "cache_entries": len(self.cache),
+        return {**self.stats, "queued": self._queued, "batch_limit": self.batch_limit, "token_limit": self.token_limit,
+                "cache_entries": len(self.cache),
                 "cache_hits": self.cache.hits, "cache_misses": self.cache.misses}
