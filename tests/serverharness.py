@@ -57,15 +57,20 @@ class RunningServer:
                 self.proc.wait()
 
 
-def start_server(tmp: Path, *args: str, timeout: float = 120.0) -> RunningServer:
-    """Run `python -m biaslsp serve --port P ARGS` with its own config dir; wait for /health."""
-    port = free_port()
+def start_server(tmp: Path, *args: str, timeout: float = 120.0, port: int | None = None,
+                 command: list[str] | None = None) -> RunningServer:
+    """Run `python -m biaslsp serve --port P ARGS` with its own config dir; wait for /health.
+
+    `port` restarts a server on the port it had; `command` replaces `python -m biaslsp serve`
+    (a launcher that takes the same arguments, e.g. one that injects model faults).
+    """
+    port = port or free_port()
     config_dir = tmp / "config"
     env = {**os.environ, "BIASLSP_CONFIG_DIR": str(config_dir), "PYTHONUNBUFFERED": "1"}
     env.pop("BIASLSP_ALLOWED_ORIGINS", None)
     log_path = tmp / f"serve-{port}.log"
     log = open(log_path, "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "biaslsp", "serve", "--port", str(port), *args],
+    proc = subprocess.Popen([*(command or [sys.executable, "-m", "biaslsp", "serve"]), "--port", str(port), *args],
                             stdout=log, stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
