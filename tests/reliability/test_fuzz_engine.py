@@ -1,0 +1,89 @@
+"""Engine invariants on arbitrary Unicode (hypothesis), with biased phrases mixed in so that
+spans and rewrites are exercised: offsets round-trip, labels within the label set, rewrite
+edits rebuild the rewritten sentence, and rewrites only touch flagged spans.
+
+The last one does not hold yet (models/ rewriter, found by this fuzz): it deletes whitespace
+outside the flagged span ("speaker. !" -> "speaker.!") and drops URL-like text before it
+(",http://Applicants must be native..." -> ", must be proficient..."). That test is a strict
+xfail pinned to those two inputs, so it turns red once the rewriter is fixed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from biaslsp.models import LABELS, default_engine
+
+from conftest import BIASED, LIFT, NATIVE
+
+PIECES = [BIASED, NATIVE, LIFT, " ", "\n", "\n\n", ". ", "😀", "👩🏽‍💻", "é", "e\u0301", "日本語。", "\u202e", "\u200d", "\r\n",
+          "- ", "# ", "`young`", "<b>young</b>", "&amp;", "[ninja](http://x.example)", "\t", "\x00", "young", "He/she"]
+texts = st.lists(st.one_of(st.text(max_size=40), st.sampled_from(PIECES)), max_size=12).map("".join)
+formats = st.sampled_from(["text", "markdown", "html"])
+ENGINE = default_engine()
+FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def check(text: str, fmt: str) -> None:
+    a = ENGINE.analyze(text, fmt=fmt)
+    assert a.summary.sentences == len(a.sentences)
+    assert set(a.labels) <= set(LABELS)
+    last = 0
+    for s in a.sentences:
+        assert last <= s.start <= s.end <= len(text)  # in order, inside the text
+        last = s.end
+        assert text[s.start:s.end] == s.text  # offsets round-trip
+        assert set(s.labels) <= set(LABELS) and set(s.scores) == set(LABELS)
+        assert all(0.0 <= v <= 1.0 for v in s.scores.values())
+        for sp in s.spans:
+            assert s.start <= sp.start < sp.end <= s.end and text[sp.start:sp.end] == sp.text and sp.label in LABELS
+        for r in s.rewrites:
+            out = s.text
+            for e in sorted(r.edits, key=lambda e: -e.start):
+                assert s.start <= e.start <= e.end <= s.end
+                out = out[: e.start - s.start] + e.new_text + out[e.end - s.start:]
+            assert out == r.text  # the edits are exactly the rewrite
+            assert set(r.cleared) <= set(s.labels) and set(r.remaining) <= set(LABELS)
+
+
+def outside_spans(text: str, fmt: str) -> list:
+    """Edits that change text outside every flagged span (a deleted word may take its
+    neighbouring space with it)."""
+    bad = []
+    for s in ENGINE.analyze(text, fmt=fmt).sentences:
+        for r in s.rewrites:
+            for e in r.edits:
+                a, b = e.start, e.end
+                while a < b and text[a].isspace():
+                    a += 1
+                while b > a and text[b - 1].isspace():
+                    b -= 1
+                inside = any(sp.start <= a and b <= sp.end for sp in s.spans)
+                next_to = a == b and any(e.start == sp.end or e.end == sp.start for sp in s.spans)  # space beside a span
+                if not (inside or next_to):
+                    bad.append((text[e.start:e.end], e.new_text, [sp.text for sp in s.spans]))
+    return bad
+
+
+@FUZZ
+@given(text=texts, fmt=formats)
+def test_engine_invariants_on_arbitrary_unicode(text, fmt):
+    check(text, fmt)
+
+
+@pytest.mark.xfail(strict=True, reason="models/ rewriter edits text outside the flagged span (see the module docstring)")
+@FUZZ
+@example(text=f"{NATIVE[:-1]}. !", fmt="text")
+@example(text=f",http://{NATIVE}", fmt="text")
+@given(text=texts, fmt=formats)
+def test_rewrites_only_touch_flagged_spans(text, fmt):
+    assert outside_spans(text, fmt) == []
+
+
+def test_the_pieces_exercise_spans_and_rewrites():
+    """The fuzz means something only if its pieces produce spans and rewrites."""
+    a = ENGINE.analyze(f"{BIASED}\n{NATIVE}\n{LIFT}")
+    assert any(s.spans for s in a.sentences) and any(s.rewrites for s in a.sentences)
+    assert outside_spans(f"{BIASED}\n{NATIVE}\n{LIFT}", "text") == []
