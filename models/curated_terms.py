@@ -88,6 +88,10 @@ CURATED: dict[str, tuple[str, tuple[str, ...]]] = {
     "girls": ("feminine", ("team members",)),
     "gals": ("feminine", ("team members",)),
     # masculine
+    "rockstar ninja": ("masculine", ("skilled engineer", "expert")),
+    "rockstar developer": ("masculine", ("skilled developer", "experienced developer")),
+    "rockstar engineer": ("masculine", ("skilled engineer", "experienced engineer")),
+    "coding ninja": ("masculine", ("skilled programmer",)),
     "rockstar": ("masculine", ("skilled professional", "expert")),
     "rock star": ("masculine", ("skilled professional", "expert")),
     "ninja": ("masculine", ("expert", "specialist")),
@@ -217,4 +221,64 @@ CURATED: dict[str, tuple[str, tuple[str, ...]]] = {
     "traditional family": ("sexuality", ("family",)),
     "traditional family values": ("sexuality", ("supportive values",)),
     "family man": ("sexuality", ("person with family commitments",)),
+}
+
+# Sentences that use a listed word in a harmless sense, so the model learns the context
+# ("young company" is not age bias, "competitive salary" is not masculine coding).
+HARMLESS_CONTEXTS: tuple[str, ...] = (
+    "We are a young company with big plans.",
+    "Our young startup was founded in 2021.",
+    "The product is still young and evolving quickly.",
+    "We offer a competitive salary and benefits.",
+    "Competitive pay, pension and 25 days of leave.",
+    "You will receive a warm welcome from the whole team.",
+    "The warm season brings more visitors to our parks.",
+    "The driven pile foundations need regular inspection.",
+    "We design energy-efficient buildings.",
+    "You will analyse data-driven insights for clients.",
+    "Our customers are mostly small businesses.",
+    "You will support customers by phone and email.",
+    "The role involves preparing monthly financial reports.",
+    "You will work with the finance team on budgets.",
+    "Experience with Python or Go is required.",
+    "The senior engineer reports to the head of platform.",
+    "The hiring process has two interviews and a short task.",
+    "Please send your CV and a short cover letter.",
+    "We are an equal opportunity employer and welcome applications from everyone.",
+    "Reasonable accommodations are available throughout the hiring process.",
+    "The office is accessible by wheelchair and public transport.",
+    "You will lead a team of five engineers.",
+    "English and Spanish are the working languages of the team.",
+    "The position is based in our Dublin office.",
+    "The salary range is 50,000 to 60,000 euros.",
+    "Requirements:",
+    "About us",
+    "Benefits",
+    "Apply now",
+    "Responsibilities",
+    "Full-time, permanent",
+    "Location: Dublin",
+    "Intro",
+    "What you will do",
+    "Who we are",
+    "Nice to have",
+    "How to apply",
+)
+
+# Templates that place a listed term in typical job-ad positions.
+TERM_TEMPLATES: tuple[str, ...] = (
+    "Must be {term}",
+    "We are looking for {term} to join our team.",
+    "Candidates should be {term}.",
+    "The ideal candidate is {term} and ready to start.",
+)
+PRONOUN_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "subject": ("{term} will manage the budget and report to the director.", "{term} should have five years of experience."),
+    "possessive": ("The successful candidate will bring {term} own laptop.", "Each engineer presents {term} work every Friday."),
+    "object": ("The manager will support {term} in the first month.", "We will give {term} a laptop on day one."),
+}
+PRONOUNS: dict[str, str] = {
+    "he": "subject", "she": "subject", "he/she": "subject", "she/he": "subject", "s/he": "subject", "he or she": "subject",
+    "his": "possessive", "her": "possessive", "his/her": "possessive", "his or her": "possessive", "her/his": "possessive",
+    "him": "object", "him/her": "object", "him or her": "object", "himself/herself": "object", "himself or herself": "object",
 }

@@ -135,3 +135,24 @@ def read_phrase_examples(folder: Path) -> list[tuple[str, str, tuple[str, ...]]]
                 if found and found[0].strip():
                     out.append((found[0].strip(), label, sugg_items[i] if i < len(sugg_items) else ()))
     return out
+
+
+def augmented_examples() -> list[tuple[str, dict[str, float]]]:
+    """Sentence targets made from the curated terms, plus harmless uses of the same words.
+
+    Real job ads use many listed terms that the synthetic passages rarely contain
+    ("rockstar", "he/she"); single-sentence examples teach the model those words in
+    context, and the harmless sentences keep it from flagging every "young" or
+    "competitive".
+    """
+    from .curated_terms import CURATED, HARMLESS_CONTEXTS, PRONOUN_TEMPLATES, PRONOUNS, TERM_TEMPLATES
+
+    out: list[tuple[str, dict[str, float]]] = []
+    for term, (label, _) in CURATED.items():
+        templates = PRONOUN_TEMPLATES[PRONOUNS[term]] if term in PRONOUNS else TERM_TEMPLATES
+        for t in templates:
+            text = t.format(term=term)
+            text = text[0].upper() + text[1:]
+            out.append((text, {l: float(l == label) for l in LABELS}))
+    out += [(s, {l: 0.0 for l in LABELS}) for s in HARMLESS_CONTEXTS]
+    return out

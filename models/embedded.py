@@ -47,7 +47,7 @@ class EmbeddedClassifier:
         self.encoder = encoder.eval()
         self.head = head.eval()
         self.lexical = lexical
-        self.blend = float(config.get("blend", 0.5))  # weight of the encoder half
+        self.blend = str(config.get("blend", "mean"))  # how the two halves' probabilities combine
         self.tokenizer = tokenizer
         self.config = config
         self.labels = tuple(config.get("labels", LABELS))
@@ -102,10 +102,17 @@ class EmbeddedClassifier:
                 probs = torch.sigmoid(self.head(self.embed(batch))).numpy()
                 if self.lexical is not None:
                     lex = 1.0 / (1.0 + np.exp(-self.lexical.logits(batch)))
-                    probs = self.blend * probs + (1.0 - self.blend) * lex
+                    probs = combine(probs, lex, self.blend)
                 for i, p in zip(idx, probs.tolist()):
                     out[i] = dict(zip(self.labels, p))
         return out  # type: ignore[return-value]
+
+
+def combine(a: np.ndarray, b: np.ndarray, mode: str) -> np.ndarray:
+    """Blend the two halves: the mean, or the geometric mean (both halves must agree)."""
+    if mode == "geometric":
+        return np.sqrt(np.clip(a, 0.0, 1.0) * np.clip(b, 0.0, 1.0))
+    return (a + b) / 2.0
 
 
 def load_base(layers: int):  # noqa: ANN201 - (BertModel, Tokenizer, hidden size)

@@ -27,12 +27,12 @@ def article_for(word: str) -> str:
 
 def fix_article(before: str, replacement: str) -> str:
     """Rewrite a trailing 'a'/'an' in `before` to suit `replacement`."""
-    m = re.search(r"\b(a|an|A|An|AN)(\s+)$", before)
+    m = re.search(r"\b(a|an|A|An|AN)(\s*)$", before)
     if not m or not replacement:
         return before
     art = article_for(replacement)
     art = match_case(m.group(1), art)
-    return before[: m.start(1)] + art + m.group(2)
+    return before[: m.start(1)] + art + (m.group(2) or "")
 
 
 def third_person_to_plural(verb: str) -> str:
@@ -57,14 +57,3 @@ def agree_after(replacement: str, after: str) -> str:
     if not m or m.group(2):
         return after
     return after[: m.start(3)] + third_person_to_plural(m.group(3)) + after[m.end(3):]
-
-
-def tidy(text: str) -> str:
-    """Collapse the doubled spaces and dangling conjunctions a deletion leaves."""
-    text = re.sub(r"[ \t]{2,}", " ", text)
-    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
-    text = re.sub(r"\b(and|or),?\s+(and|or)\b", r"\1", text)
-    text = re.sub(r"^(\s*)(?:and|or)\s+", r"\1", text)
-    text = re.sub(r",\s*,", ",", text)
-    text = re.sub(r"\b(a|an)\s+(and|or)\b", r"\1", text)
-    return text.strip()

@@ -11,7 +11,7 @@ import difflib
 import re
 from collections.abc import Sequence
 
-from .grammar import agree_after, fix_article, match_case, tidy
+from .grammar import agree_after, fix_article, match_case
 from .terms import TermTable, load_terms
 from .types import Edit, Span
 
@@ -29,7 +29,8 @@ class TermRewriter:
         opts: list[str | None] = []
         for m in self.terms.find(span.text, [span.label]):
             if m.start == 0 and m.end == len(span.text):
-                opts += list(m.term.replacements)
+                plural = _is_plural_of(span.text, m.term.term)
+                opts += [pluralize(r) if plural else r for r in m.term.replacements]
         if span.source != "sentence" and _droppable(sentence, span):
             opts.append(None)
         return opts
@@ -46,12 +47,47 @@ class TermRewriter:
             text = sentence
             for span, opts in sorted(options, key=lambda so: -so[0].start):
                 text = apply_replacement(text, span.start, span.end, opts[min(k, len(opts) - 1)])
-            text = tidy(text)
             if text and text != sentence and text not in out:
                 out.append(text)
             if len(out) >= n:
                 break
         return out
+
+
+_SEP_AFTER = re.compile(r"^(?:\s*,)?\s*(?:(?:and|or)\s+)?")  # ", " or " and " after a list item
+_SEP_BEFORE = re.compile(r"(?:,|\s+and|\s+or)\s*$")
+
+
+def _is_plural_of(found: str, term: str) -> bool:
+    """'ninjas' found for the listed term 'ninja'."""
+    extra = len(found) - len(term)
+    return extra in (1, 2) and found.lower().endswith(("s", "es")) and not term.lower().endswith("s")
+
+
+def pluralize(phrase: str) -> str:
+    """Plural of a replacement's last word ('skilled professional' -> 'skilled professionals')."""
+    head, _, last = phrase.rpartition(" ")
+    if not last.isalpha() or last.endswith("s"):
+        return phrase
+    if re.search(r"(?:s|x|z|ch|sh)$", last):
+        last += "es"
+    elif re.search(r"[^aeiou]y$", last):
+        last = last[:-1] + "ies"
+    else:
+        last += "s"
+    return f"{head} {last}" if head else last
+
+
+def _drop(before: str, after: str) -> str:
+    """Remove a list item with its own separator only ('young, driven and' -> 'driven and')."""
+    m = _SEP_AFTER.match(after)
+    if m and m.group().strip() and after[m.end() : m.end() + 1].isalnum():
+        rest = after[m.end() :]
+    else:
+        sep = _SEP_BEFORE.search(before)
+        before, rest = (before[: sep.start()], after) if sep else (before.rstrip(" "), after)
+    word = re.match(r"\s*(\w+)", rest)
+    return fix_article(before, word.group(1) if word else "") + rest
 
 
 def _droppable(sentence: str, span: Span) -> bool:
@@ -76,8 +112,7 @@ def apply_replacement(text: str, start: int, end: int, replacement: str | None) 
     """Replace text[start:end], fixing case, the article before it and verb agreement after it."""
     before, original, after = text[:start], text[start:end], text[end:]
     if replacement is None:
-        before = re.sub(r"\b(a|an|A|An)\s+$", "", before) if re.match(r"^\s*[,.;:!?]", after) else before
-        return before + after
+        return _drop(before, after)
     new = match_case(original, replacement)
     return fix_article(before, new) + new + agree_after(replacement, after)
 

@@ -88,11 +88,10 @@ def curated_terms() -> list[Term]:
 
 @lru_cache(maxsize=4)
 def load_terms(folder: Path = WEIGHTS_DIR) -> TermTable:
-    """The shipped table (built by `biaslsp train`), or the curated terms alone."""
+    """The shipped table (built by `biaslsp train`) with the curated terms on top (they win)."""
     path = Path(folder) / "terms.json"
-    if path.is_file():
-        return TermTable.from_json(json.loads(path.read_text(encoding="utf-8")))
-    return TermTable(curated_terms())
+    shipped = TermTable.from_json(json.loads(path.read_text(encoding="utf-8"))).terms.values() if path.is_file() else []
+    return TermTable([*shipped, *curated_terms()])
 
 
 def build_term_table(passages, phrase_terms, folder: Path) -> TermTable:  # noqa: ANN001 - data.Passage list

@@ -23,10 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .embedded import combine
 from .labels import LABELS
 from .metrics import prf, with_neutral
 
 SEED = 13
+BLENDS = ("mean", "geometric")
 HIDDEN = 256
 FOLDS = 3
 
@@ -36,6 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="folder to write the model into (the shipped one is models/weights)")
     p.add_argument("--cache", help="folder to cache sentence embeddings between runs")
     p.add_argument("--epochs", type=int, default=60, help="epochs of the embedding head")
+    p.add_argument("--no-augment", action="store_true", help="leave out the sentences made from the curated terms")
     p.add_argument("--limit", type=int, help="train on the first N passages only (a quick smoke run, not the shipped model)")
 
 
@@ -49,6 +52,8 @@ def embed_sentences(texts: list[str], cache: Path | None) -> np.ndarray:
 
     from .embedded import EmbeddedClassifier, load_base
 
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
     key = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
     path = cache / f"emb-{key}.npy" if cache else None
     if path and path.is_file():
@@ -165,13 +170,14 @@ def fit_heads(emb: np.ndarray, tfidf, bags: Bags, epochs: int):  # noqa: ANN001,
     return head, lex
 
 
-def sentence_probs(head, lex, emb: np.ndarray, tfidf, blend: float = 0.5) -> np.ndarray:  # noqa: ANN001
+def sentence_halves(head, lex, emb: np.ndarray, tfidf) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+    """Each half's sentence probabilities (embedding head, lexical model)."""
     import torch
 
     with torch.no_grad():
         a = torch.sigmoid(head(torch.from_numpy(emb))).numpy()
         b = torch.sigmoid(lex(_sparse_rows(tfidf, np.arange(tfidf.shape[0])))).numpy()
-    return blend * a + (1 - blend) * b
+    return a, b
 
 
 def tune_thresholds(scores: np.ndarray, y: np.ndarray) -> dict[str, float]:
@@ -194,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
     from safetensors.torch import save_file
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from .data import data_dir, read_phrase_examples, read_training_passages, sentence_examples
+    from .data import augmented_examples, data_dir, read_phrase_examples, read_training_passages, sentence_examples
     from .errors import BiaslspError
     from .lexical import TOKEN, LexicalModel
     from .terms import build_term_table
@@ -213,31 +219,44 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     examples = sentence_examples(passages)
     _log(f"{len(passages)} passages, {len(examples)} sentences")
-    texts = [e.text for e in examples]
-    passage_of = np.array([e.passage for e in examples])
-    y = np.array([[l in p.labels for l in LABELS] for p in passages], dtype=np.float32)
-    targets = np.array([[e.targets.get(l, -1.0) for l in LABELS] for e in examples], dtype=np.float32)
+    extra = augmented_examples() if not args.no_augment else []
+    texts = [e.text for e in examples] + [t for t, _ in extra]
+    passage_of = np.array([e.passage for e in examples] + [len(passages) + i for i in range(len(extra))])
+    y = np.array([[l in p.labels for l in LABELS] for p in passages] + [[t[l] for l in LABELS] for _, t in extra], dtype=np.float32)
+    targets = np.array([[e.targets.get(l, -1.0) for l in LABELS] for e in examples] + [[t[l] for l in LABELS] for _, t in extra], dtype=np.float32)
     bags = Bags(passage_of, y, targets)
-    emb = embed_sentences(texts, Path(args.cache) if args.cache else None)
+    extra_bags = np.arange(len(passages), len(passages) + len(extra))
+    _log(f"{len(extra)} augmented single-sentence examples from the curated terms")
+    cache = Path(args.cache) if args.cache else None
+    emb = np.vstack([embed_sentences([e.text for e in examples], cache), embed_sentences([t for t, _ in extra], cache)])
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=50_000, token_pattern=TOKEN.pattern)
     tfidf = vectorizer.fit_transform(texts).tocsr()
 
     # out-of-fold passage scores -> thresholds
     rng = np.random.default_rng(SEED)
     fold = rng.integers(0, FOLDS, len(passages))
-    oof = np.zeros((len(passages), len(LABELS)), dtype=np.float32)
+    oof = {mode: np.zeros((len(passages), len(LABELS)), dtype=np.float32) for mode in BLENDS}
     for k in range(FOLDS):
-        train_p, test_p = np.where(fold != k)[0], np.where(fold == k)[0]
+        train_p, test_p = np.concatenate([np.where(fold != k)[0], extra_bags]), np.where(fold == k)[0]
         head, lex = fit_heads(emb, tfidf, bags.subset(train_p), args.epochs)
-        probs = sentence_probs(head, lex, emb, tfidf)
-        for p in test_p:
-            oof[p] = probs[bags.members[p]].max(0)
+        a, b = sentence_halves(head, lex, emb, tfidf)
+        for mode in BLENDS:
+            probs = combine(a, b, mode)
+            for p in test_p:
+                oof[mode][p] = probs[bags.members[p]].max(0)
         _log(f"fold {k + 1}/{FOLDS} done")
-    thresholds = tune_thresholds(oof, y)
+    y_passages = y[: len(passages)]
     gold = [with_neutral(p.labels) for p in passages]
-    pred = [with_neutral({l for j, l in enumerate(LABELS) if oof[i, j] >= thresholds[l]}) for i in range(len(passages))]
-    oof_metrics = prf(gold, pred)
-    _log(f"out-of-fold macro-F1 on training passages: {oof_metrics['macro_f1']:.3f}; thresholds {thresholds}")
+    best = None
+    for mode in BLENDS:  # keep the blend whose out-of-fold macro-F1 is best
+        th = tune_thresholds(oof[mode], y_passages)
+        pred = [with_neutral({l for j, l in enumerate(LABELS) if oof[mode][i, j] >= th[l]}) for i in range(len(passages))]
+        metrics = prf(gold, pred)
+        _log(f"blend {mode}: out-of-fold macro-F1 {metrics['macro_f1']:.3f}")
+        if best is None or metrics["macro_f1"] > best[2]["macro_f1"]:
+            best = (mode, th, metrics)
+    blend, thresholds, oof_metrics = best
+    _log(f"chose blend {blend}; thresholds {thresholds}")
 
     head, lex = fit_heads(emb, tfidf, bags, args.epochs)
     save_file({f"head.{k}": v.detach().half().contiguous() for k, v in head.state_dict().items()}, str(out / "classifier.safetensors"))
@@ -251,10 +270,10 @@ def run(args: argparse.Namespace) -> int:
         "layers": 6,
         "hidden": HIDDEN,
         "lexical": True,
-        "blend": 0.5,
+        "blend": blend,
         "labels": list(LABELS),
         "thresholds": thresholds,
-        "training": {"passages": len(passages), "sentences": len(examples), "oof_macro_f1": round(oof_metrics["macro_f1"], 4), "seed": SEED},
+        "training": {"passages": len(passages), "sentences": len(examples), "augmented": len(extra), "oof_macro_f1": round(oof_metrics["macro_f1"], 4), "seed": SEED},
     }
     (out / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
     _log(f"model written to {out}")

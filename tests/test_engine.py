@@ -44,16 +44,28 @@ def test_spans_point_at_the_words(engine):
 
 
 def test_rewrite_is_verified_and_only_touches_spans(engine):
-    text = "He/she must be a native English speaker."
+    text = "He/she will manage the budget."
     s = engine.analyze(text).sentences[0]
-    assert s.rewrites, s
+    assert "sexuality" in s.labels and s.rewrites, s
     best = s.rewrites[0]
-    assert best.cleared
-    assert best.text != text
-    assert "he/she" not in best.text.lower()
+    assert best.verified and "sexuality" in best.cleared
+    assert best.text == "They will manage the budget."
     # every edit stays inside a flagged span
     for e in best.edits:
         assert any(sp.start <= e.start and e.end <= sp.end for sp in s.spans), (e, s.spans)
+
+
+def test_rewrites_keep_number_and_articles(engine):
+    rewrites = engine.rewrite("We need an aggressive, competitive self-starter.", labels=["masculine"])
+    assert rewrites and all(" an proactive" not in r.text and " a aggressive" not in r.text for r in rewrites)
+    plural = engine.rewrite("Join our team of coding ninjas.", labels=["masculine"])
+    assert plural and plural[0].text == "Join our team of skilled programmers."
+
+
+def test_unverified_rewrites_rank_last(engine):
+    rewrites = engine.rewrite("Applicants must be native English speakers and digital natives.")
+    flags = [r.verified for r in rewrites]
+    assert flags == sorted(flags, reverse=True)
 
 
 def test_pronoun_rewrite_keeps_grammar(engine):
