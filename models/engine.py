@@ -17,7 +17,7 @@ from .labels import EXPLANATIONS, LABELS
 from .markup import Format, mask
 from .rewrite import apply_edits, diff_edits
 from .segment import Sentence, split_sentences
-from .spans import find_spans
+from .spans import find_spans_batch
 from .summary import summarize
 from .terms import TermTable, load_terms
 from .types import Analysis, Rewrite, SentenceResult, Span
@@ -158,10 +158,7 @@ class Engine:
     def _spans_for(
         self, sentences: Sequence[str], labels: Sequence[Sequence[str]], scores: Sequence[dict[str, float]]
     ) -> list[list[Span]]:
-        out = []
-        for s, lab, sc in zip(sentences, labels, scores):
-            out.append(find_spans(s, lab, sc, self.classifier, self.terms))
-        return out
+        return find_spans_batch(list(zip(sentences, labels, scores)), self.classifier, self.terms)
 
     def _verified_rewrites(self, jobs: Sequence[tuple[str, Sequence[str], Sequence[Span]]], n: int) -> list[list[Rewrite]]:
         cands = [self.rewriter.candidates(s, spans, n) for s, _, spans in jobs]

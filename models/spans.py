@@ -2,7 +2,8 @@
 
 First the term table; when no listed term explains a label, occlusion: drop each
 short window of words, re-score, and keep the window whose removal lowers the
-label's score the most. That works with any Classifier backend.
+label's score the most. That works with any Classifier backend, and the variants of
+all sentences go to the model in one batch.
 """
 
 from __future__ import annotations
@@ -26,20 +27,24 @@ def term_spans(sentence: str, labels: Sequence[str], terms: TermTable) -> list[S
     ]
 
 
-def occlusion_spans(
-    sentence: str, labels: Sequence[str], classifier: Classifier, base: dict[str, float]
-) -> list[Span]:
-    """Spans for `labels` found by removing word windows and re-scoring."""
+def occlusion_windows(sentence: str) -> list[tuple[int, int]]:
+    """Windows of up to three words whose removal is scored."""
     words = [(m.start(), m.end()) for m in _WORD.finditer(sentence)]
-    if not labels or len(words) < 2:
+    if len(words) < 2:
         return []
-    width = min(OCCLUSION_WINDOW, max(1, len(words) - 1))
-    windows = [(words[i][0], words[i + width - 1][1]) for i in range(len(words) - width + 1)]
-    variants = [sentence[:s] + sentence[e:] for s, e in windows]
-    scores = classifier.predict(variants)
+    width = min(OCCLUSION_WINDOW, len(words) - 1)
+    return [(words[i][0], words[i + width - 1][1]) for i in range(len(words) - width + 1)]
+
+
+def credit(
+    sentence: str, labels: Sequence[str], base: dict[str, float], windows: Sequence[tuple[int, int]], scores: Sequence[dict[str, float]]
+) -> list[Span]:
+    """For each label, the window whose removal lowered its score the most (if enough)."""
     spans = []
     for label in labels:
         drops = [base[label] - sc[label] for sc in scores]
+        if not drops:
+            continue
         best = max(range(len(drops)), key=drops.__getitem__)
         if drops[best] >= MIN_DROP * base[label]:
             s, e = windows[best]
@@ -47,14 +52,26 @@ def occlusion_spans(
     return spans
 
 
-def find_spans(
-    sentence: str, labels: Sequence[str], scores: dict[str, float], classifier: Classifier, terms: TermTable
-) -> list[Span]:
-    """Spans for every flagged label; the whole sentence when nothing narrower is found."""
-    spans = term_spans(sentence, labels, terms)
-    missing = [l for l in labels if not any(s.label == l for s in spans)]
-    if missing:
-        spans += occlusion_spans(sentence, missing, classifier, scores)
-    missing = [l for l in labels if not any(s.label == l for s in spans)]
-    spans += [Span(0, len(sentence), l, sentence, "sentence") for l in missing]
-    return sorted(spans, key=lambda s: (s.start, s.end, s.label))
+def find_spans_batch(
+    items: Sequence[tuple[str, Sequence[str], dict[str, float]]], classifier: Classifier, terms: TermTable
+) -> list[list[Span]]:
+    """Spans for each (sentence, flagged labels, scores); the whole sentence when nothing narrower is found."""
+    found = [term_spans(s, labels, terms) for s, labels, _ in items]
+    jobs = []  # (item index, missing labels, windows)
+    for i, (s, labels, _) in enumerate(items):
+        missing = [l for l in labels if not any(sp.label == l for sp in found[i])]
+        windows = occlusion_windows(s) if missing else []
+        if windows:
+            jobs.append((i, missing, windows))
+    variants = [items[i][0][:a] + items[i][0][b:] for i, _, windows in jobs for a, b in windows]
+    scores = classifier.predict(variants) if variants else []
+    k = 0
+    for i, missing, windows in jobs:
+        sentence, _, base = items[i]
+        found[i] += credit(sentence, missing, base, windows, scores[k : k + len(windows)])
+        k += len(windows)
+    out = []
+    for (s, labels, _), spans in zip(items, found):
+        spans += [Span(0, len(s), l, s, "sentence") for l in labels if not any(sp.label == l for sp in spans)]
+        out.append(sorted(spans, key=lambda sp: (sp.start, sp.end, sp.label)))
+    return out

@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXE = [sys.executable, "-m", "biaslsp"]
 
 
-def run(*args: str, stdin: bytes | None = None, env: dict | None = None, timeout: int = 180) -> subprocess.CompletedProcess:
-    return subprocess.run([*EXE, *args], input=stdin, capture_output=True, timeout=timeout, env=env, cwd=ROOT)
+def run(*args: str, stdin: str | None = None, env: dict | None = None, timeout: int = 180) -> subprocess.CompletedProcess:
+    return subprocess.run([*EXE, *args], input=stdin, capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def test_findings_exit_1_json_shape(files):
 
 
 def test_sarif_and_stdin(files):
-    r = run("check", "--format", "sarif", "-", stdin=b"He/she must be a native English speaker.\n")
+    r = run("check", "--format", "sarif", "-", stdin="He/she must be a native English speaker.\n")
     assert r.returncode == 1
     sarif = json.loads(r.stdout)
     assert sarif["version"] == "2.1.0"
@@ -81,7 +81,7 @@ def test_loads_and_runs_with_network_blocked(files):
         ["unshare", "-n", *EXE, "check", "--format", "json", str(files / "biased.md")],
         capture_output=True, timeout=180, env=env, cwd=ROOT,
     )
-    assert r.returncode == 1, r.stderr.decode()
+    assert r.returncode == 1, r.stderr
     assert json.loads(r.stdout)["files"][0]["findings"]
 
 
@@ -103,7 +103,7 @@ def test_train_smoke_run_produces_a_loadable_model(data_folder, tmp_path):
     """`biaslsp train` end to end on a small sample; the written model loads and scores."""
     out = tmp_path / "model"
     r = run("train", "--data", str(data_folder), "--out", str(out), "--limit", "60", "--epochs", "4", timeout=900)
-    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    assert r.returncode == 0, r.stderr[-2000:]
     assert {"config.json", "classifier.safetensors", "lexical.safetensors", "lexical_vocab.json", "terms.json"} <= {p.name for p in out.iterdir()}
     from biaslsp.models import Engine
     from biaslsp.models.embedded import EmbeddedClassifier

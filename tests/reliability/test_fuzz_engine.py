@@ -70,7 +70,7 @@ def outside_spans(text: str, fmt: str) -> list:
     for s in ENGINE.analyze(text, fmt=fmt).sentences:
         areas: list[tuple[int, int]] = []
         for lo, hi in sorted(neighbourhood(text, sp.start, sp.end) for sp in s.spans):
-            if areas and lo <= areas[-1][1]:  # neighbouring spans ('young, energetic') form one area
+            if areas and not text[areas[-1][1] : lo].strip():  # neighbouring spans ('young, energetic') form one area
                 areas[-1] = (areas[-1][0], max(hi, areas[-1][1]))
             else:
                 areas.append((lo, hi))
