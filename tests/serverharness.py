@@ -10,6 +10,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncio
+import json
+
 import httpx
 
 
@@ -90,3 +93,19 @@ def start_server(tmp: Path, *args: str, timeout: float = 120.0, port: int | None
 def run_cli(tmp: Path, *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess:
     env = {**os.environ, "BIASLSP_CONFIG_DIR": str(tmp / "config")}
     return subprocess.run([sys.executable, "-m", "biaslsp", *args], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+ORIGIN = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
+BIASED = "We want young, energetic rockstar ninjas. He/she must be a native English speaker."
+NEUTRAL = "The role involves preparing monthly financial reports."
+
+
+async def until_done(ws, doc, version, timeout: float = 60.0) -> tuple[list[dict], dict]:  # noqa: ANN001
+    """Frames received on `ws` up to the `done` of (doc, version), and that `done`."""
+    frames = []
+    async with asyncio.timeout(timeout):
+        while True:
+            m = json.loads(await ws.recv())
+            if m["type"] == "done" and m["doc"] == doc and m["version"] == version:
+                return frames, m
+            frames.append(m)

@@ -7,13 +7,10 @@ import stat
 
 import httpx
 import pytest
-from serverharness import run_cli, start_server
+from serverharness import BIASED, NEUTRAL, ORIGIN, run_cli, start_server
 
 from biaslsp.models import LABELS, default_engine
 
-ORIGIN = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
-BIASED = "We want young, energetic rockstar ninjas. He/she must be a native English speaker."
-NEUTRAL = "The role involves preparing monthly financial reports."
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,11 @@ import json
 
 import pytest
 import websockets
-from serverharness import start_server
+from serverharness import BIASED, NEUTRAL, ORIGIN, start_server, until_done
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from biaslsp.models import default_engine
 
-ORIGIN = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
-BIASED = "We want young, energetic rockstar ninjas. He/she must be a native English speaker."
-NEUTRAL = "The role involves preparing monthly financial reports."
 
 
 @pytest.fixture(scope="module")
@@ -28,16 +25,6 @@ def server(tmp_path_factory):
 def ad(n: int, tag: str) -> str:
     """A job ad of n distinct sentences (tag makes it unseen by the cache)."""
     return " ".join(f"Item {i} of the {tag} list covers monthly financial reports for team {i}." for i in range(n))
-
-
-async def until_done(ws, doc, version, timeout=60.0) -> tuple[list[dict], dict]:
-    frames = []
-    async with asyncio.timeout(timeout):
-        while True:
-            m = json.loads(await ws.recv())
-            if m["type"] == "done" and m["doc"] == doc and m["version"] == version:
-                return frames, m
-            frames.append(m)
 
 
 async def test_one_frame_per_sentence_then_done_matching_the_engine(server):

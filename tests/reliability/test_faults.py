@@ -17,7 +17,7 @@ import httpx
 import pytest
 import websockets
 from faulty_serve import RAISE_MARK
-from serverharness import start_server
+from serverharness import start_server, until_done
 
 from biaslsp.models import default_engine
 from biaslsp.server.config import SchedulerSettings
@@ -35,13 +35,7 @@ def unique(n: int, tag: str) -> list[str]:
 async def run_version(url: str, doc: str, version: int, text: str, timeout: float = 180) -> tuple[list[dict], dict]:
     async with websockets.connect(url) as ws:
         await ws.send(json.dumps({"type": "analyze", "doc": doc, "version": version, "text": text}))
-        frames = []
-        async with asyncio.timeout(timeout):
-            while True:
-                m = json.loads(await ws.recv())
-                if m["type"] == "done" and m["doc"] == doc and m["version"] == version:
-                    return frames, m
-                frames.append(m)
+        return await until_done(ws, doc, version, timeout)
 
 
 def faulty_server(tmp, oom_above: int = 0):
