@@ -90,6 +90,17 @@ class EmbeddedClassifier:
         m = mask.unsqueeze(-1).to(hidden.dtype)
         return (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
 
+    def attribute(self, sentence: str, labels: Sequence[str]) -> list[tuple[int, int, str]]:
+        """Which words carry each label, from the lexical half's n-gram weights (no extra model run)."""
+        if self.lexical is None:
+            return []
+        out = []
+        for label in labels:
+            found = self.lexical.strongest_ngram(sentence, self.labels.index(label))
+            if found:
+                out.append((found[0], found[1], label))
+        return out
+
     def predict(self, sentences: Sequence[str]) -> list[dict[str, float]]:
         if not sentences:
             return []

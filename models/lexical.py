@@ -43,6 +43,23 @@ class LexicalModel:
             out[i] += vals @ self.weight[idx]
         return out
 
+    def strongest_ngram(self, sentence: str, label: int) -> tuple[int, int] | None:
+        """Character range of the 1-2-gram that adds most to `label`'s logit (None if none adds)."""
+        words = [(m.start(), m.end(), m.group().lower()) for m in TOKEN.finditer(sentence)]
+        grams = [(s, e, w) for s, e, w in words]
+        grams += [(a[0], b[1], f"{a[2]} {b[2]}") for a, b in zip(words, words[1:])]
+        known = [(s, e, self.vocab[g]) for s, e, g in grams if g in self.vocab]
+        if not known:
+            return None
+        counts = Counter(i for _, _, i in known)
+        norm = math.sqrt(sum(((1.0 + math.log(c)) * float(self.idf[i])) ** 2 for i, c in counts.items())) or 1.0
+        best, best_gain = None, 0.0
+        for s, e, i in known:
+            gain = (1.0 + math.log(counts[i])) * float(self.idf[i]) / norm * float(self.weight[i, label])
+            if gain > best_gain:
+                best, best_gain = (s, e), gain
+        return best
+
     def save(self, folder: Path) -> None:
         from safetensors.numpy import save_file
 

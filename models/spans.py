@@ -1,9 +1,10 @@
 """Find the words that carry a sentence's bias labels.
 
-First the term table; when no listed term explains a label, occlusion: drop each
-short window of words, re-score, and keep the window whose removal lowers the
-label's score the most. That works with any Classifier backend, and the variants of
-all sentences go to the model in one batch.
+First the term table; when no listed term explains a label, the classifier's own
+attribution if it has one (`attribute(sentence, labels)`, cheap for the embedded model);
+otherwise occlusion: drop each short window of words, re-score, and keep the window whose
+removal lowers the label's score the most. Occlusion works with any Classifier backend,
+and the variants of all sentences go to the model in one batch.
 """
 
 from __future__ import annotations
@@ -57,9 +58,13 @@ def find_spans_batch(
 ) -> list[list[Span]]:
     """Spans for each (sentence, flagged labels, scores); the whole sentence when nothing narrower is found."""
     found = [term_spans(s, labels, terms) for s, labels, _ in items]
+    attribute = getattr(classifier, "attribute", None)
     jobs = []  # (item index, missing labels, windows)
     for i, (s, labels, _) in enumerate(items):
         missing = [l for l in labels if not any(sp.label == l for sp in found[i])]
+        if missing and attribute is not None:
+            found[i] += [Span(a, b, l, s[a:b], "model") for a, b, l in attribute(s, missing)]
+            missing = [l for l in labels if not any(sp.label == l for sp in found[i])]
         windows = occlusion_windows(s) if missing else []
         if windows:
             jobs.append((i, missing, windows))
