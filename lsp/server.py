@@ -24,7 +24,7 @@ from . import actions, config, hover
 from .diagnostics import Finding, build, relabel, summary_json, summary_title
 from .documents import OpenDocument, looks_binary
 from .positions import LineIndex
-from .remote import RemoteCancelled, RemoteEngine, RemoteError, RemoteUnavailable
+from .remote import RemoteEngine, RemoteError, RemoteUnavailable
 from .suppress import blank_directives, parse
 
 log = logging.getLogger(__name__)
