@@ -54,6 +54,8 @@ class Engine:
         self.thresholds = {**classifier.thresholds, **(thresholds or {})}
         self.max_chars = max_chars
         self.candidates = candidates
+        # what a cached result depends on besides the sentence; the thresholds are fixed per engine
+        self.model_key = f"{classifier.name}|{rewriter.name}|{sorted(self.thresholds.items())}"
         self._cache: OrderedDict[tuple[str, str], SentenceResult] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -114,8 +116,8 @@ class Engine:
             raise InputTooLargeError(len(text), self.max_chars)
 
     def _key(self, sentence: str, rewrites: bool) -> tuple[str, str]:
-        """Cache key: the model, its thresholds, whether rewrites were made, and the sentence."""
-        return (f"{self.classifier.name}|{sorted(self.thresholds.items())}|{int(rewrites)}", sentence)
+        """Cache key: the models and thresholds, whether rewrites were made, and the sentence."""
+        return (f"{self.model_key}|{int(rewrites)}", sentence)
 
     def _cached(self, sentence: str, rewrites: bool) -> SentenceResult | None:
         with self._lock:

@@ -31,7 +31,7 @@ class Services:
         scheduler: Scheduler[SentenceResult] = Scheduler(
             lambda sentences, rewrites: engine.analyze_sentences(sentences, rewrites=rewrites),
             config.scheduler,
-            model_key=f"{engine.classifier.name}|{engine.rewriter.name}|{sorted(engine.thresholds.items())}",
+            model_key=engine.model_key,
         )
         return cls(engine, config, scheduler)
 
