@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -83,7 +84,7 @@ class EmbeddedClassifier:
     def embed(self, sentences: Sequence[str]):  # noqa: ANN201 - torch tensor
         """Mean-pooled sentence embeddings (the head's input)."""
         torch = self._torch
-        enc = self.tokenizer.encode_batch(list(sentences))
+        enc = self.tokenizer.encode_batch([english_view(s) for s in sentences])
         ids = torch.tensor([e.ids for e in enc])
         mask = torch.tensor([e.attention_mask for e in enc])
         hidden = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
@@ -110,7 +111,7 @@ class EmbeddedClassifier:
         with torch.inference_mode():
             for k in range(0, len(order), BATCH):
                 idx = order[k : k + BATCH]
-                batch = [sentences[i] or " " for i in idx]
+                batch = [english_view(sentences[i]) or " " for i in idx]  # the lexical half reads the same view
                 probs = torch.sigmoid(self.head(self.embed(batch))).numpy()
                 if self.lexical is not None:
                     lex = 1.0 / (1.0 + np.exp(-self.lexical.logits(batch)))
@@ -118,6 +119,25 @@ class EmbeddedClassifier:
                 for i, p in zip(idx, probs.tolist()):
                     out[i] = dict(zip(self.labels, p))
         return out  # type: ignore[return-value]
+
+
+def english_view(text: str) -> str:
+    """The sentence as the model reads it: emoji, other symbols and letters of non-Latin
+    scripts become spaces.
+
+    The model is English-only and no training sentence contains such letters; one CJK or
+    Greek word ("招聘 Native English speaker required.") or a few emoji moved the embedding
+    where the head had never been trained and silenced every label. Offsets are unaffected:
+    only the model's input changes, never the text the engine reports on.
+    """
+    return "".join(" " if _foreign(ch) else ch for ch in text)
+
+
+def _foreign(ch: str) -> bool:
+    cat = unicodedata.category(ch)
+    if cat in ("So", "Co", "Cn", "Cs"):  # emoji and pictographs, private use, unassigned, lone surrogates
+        return True
+    return cat[0] in "LM" and ord(ch) >= 0x250 and not 0x1E00 <= ord(ch) <= 0x1EFF  # beyond the Latin blocks
 
 
 def combine(a: np.ndarray, b: np.ndarray, mode: str) -> np.ndarray:

@@ -43,6 +43,16 @@ def test_spans_point_at_the_words(engine):
     assert spans & {"he/she", "native english speaker"}, s
 
 
+@pytest.mark.parametrize("noise", ["🎉🚀 招聘信息 — 😀 ", "Ελληνικά ", "📍 London · مرحبا "])
+def test_emoji_and_other_scripts_do_not_hide_bias(engine, noise):
+    """The English-only model must not go quiet because a line also holds emoji or CJK/Greek/Arabic words."""
+    plain = engine.analyze("He/she must be a native English speaker.")
+    noisy = engine.analyze(noise + "He/she must be a native English speaker.")
+    assert plain.labels
+    assert noisy.labels == plain.labels
+    assert [sp.text for s in noisy.sentences for sp in s.spans] == [sp.text for s in plain.sentences for sp in s.spans]
+
+
 def test_rewrite_is_verified_and_only_touches_spans(engine):
     text = "He/she will manage the budget."
     s = engine.analyze(text).sentences[0]
