@@ -141,6 +141,9 @@ def test_highlights_land_on_reported_words_and_apply_keeps_undo(env, name):
 
     # apply the first candidate: the field and the editor's own model agree, nothing duplicated
     after = _expected_after(analysis, H.BIASED_AD, label)
+    # Quill (like most editors) merges changes made within one second into one undo step; a
+    # person reads the card before applying, so let that second pass, or undo also removes the typing
+    page.page.wait_for_timeout(1100)
     card.locator("button.apply").first.click()
     page.page.wait_for_function(f"() => ({page.model_js})().trimEnd() === {after!r}", timeout=10000)
     assert page.model_text() == after
