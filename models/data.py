@@ -23,6 +23,7 @@ TRAIN_FILES = (
     "train-gpt4-feminine.parquet",
     "train-gpt4-masculine.parquet",
 )
+VAL_FILE = "val.parquet"
 _QUOTED = re.compile(r"[\"“”'‘’]([^\"“”]{3,160}?)[\"“”'‘’](?=[\s,.;:)!?]|$)")
 _NORM = re.compile(r"[^a-z0-9]+")
 

@@ -92,6 +92,10 @@ def test_eval_on_val_subset(data_folder):
     assert set(out["all"]["labels"]) == {"age", "disability", "feminine", "general", "masculine", "racial", "sexuality", "neutral"}
     assert 0.0 <= out["all"]["macro_f1"] <= 1.0 and out["ms_per_passage"] > 0
     assert out["all"]["passages"] == 40
+    # the shipped model trained on val: eval must say so and point at the honest cross-validated figure
+    assert out["trained_on_this_file"] is True
+    assert 0.0 < out["cross_validation"]["macro_f1"] <= 1.0 and out["cross_validation"]["on"] == "val.parquet"
+    assert "optimistic" in r.stderr and "cross-validated" in r.stderr
 
 
 def test_eval_missing_file_is_clear():
@@ -108,6 +112,10 @@ def test_train_smoke_run_produces_a_loadable_model(data_folder, tmp_path):
     from biaslsp.models import Engine
     from biaslsp.models.embedded import EmbeddedClassifier
 
+    config = json.loads((out / "config.json").read_text())
+    assert "val.parquet" in config["training"]["files"] and config["training"]["val_passages"] == 60
+    cv = config["training"]["cross_validation"]
+    assert cv["folds"] == 5 and set(cv["labels"]) == {"age", "disability", "feminine", "general", "masculine", "racial", "sexuality", "neutral"}
     e = Engine(EmbeddedClassifier.load(out))
     a = e.analyze("He/she must be a native English speaker. The role involves preparing reports.")
     assert len(a.sentences) == 2 and all(set(s.scores) == set(e.classifier.labels) for s in a.sentences)
