@@ -45,13 +45,28 @@ class TermRewriter:
         width = max(len(o) for _, o in options)
         for k in range(width):
             text = sentence
-            for span, opts in sorted(options, key=lambda so: -so[0].start):
-                text = apply_replacement(text, span.start, span.end, opts[min(k, len(opts) - 1)])
+            for span, choice in sorted(_distinct_choices(options, k), key=lambda sc: -sc[0].start):
+                text = apply_replacement(text, span.start, span.end, choice)
             if text and text != sentence and text not in out:
                 out.append(text)
             if len(out) >= n:
                 break
         return out
+
+
+def _distinct_choices(options: Sequence[tuple[Span, list[str | None]]], k: int) -> list[tuple[Span, str | None]]:
+    """The k-th option of each span, moving on to a span's next option when an earlier span of
+    the same candidate already used that word ('young, energetic' -> not 'enthusiastic, enthusiastic')."""
+    used: set[str] = set()
+    out: list[tuple[Span, str | None]] = []
+    for span, opts in sorted(options, key=lambda so: so[0].start):
+        first = min(k, len(opts) - 1)
+        order = opts[first:] + opts[:first]
+        choice = next((o for o in order if o is None or o.lower() not in used), order[0])
+        if choice is not None:
+            used.add(choice.lower())
+        out.append((span, choice))
+    return out
 
 
 _SEP_AFTER = re.compile(r"^(?:\s*,)?\s*(?:(?:and|or)\s+)?")  # ", " or " and " after a list item

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from biaslsp.models import LABELS, Engine, InputTooLargeError, InvalidInputError
@@ -63,6 +65,14 @@ def test_rewrite_is_verified_and_only_touches_spans(engine):
     # every edit stays inside a flagged span
     for e in best.edits:
         assert any(sp.start <= e.start and e.end <= sp.end for sp in s.spans), (e, s.spans)
+
+
+def test_rewrite_does_not_repeat_a_replacement_within_a_list(engine):
+    """'young, energetic' both map to 'enthusiastic': a candidate must not read 'enthusiastic, enthusiastic'."""
+    rewrites = engine.rewrite("We want young, energetic rockstar ninjas.")
+    assert rewrites
+    for r in rewrites:
+        assert not re.search(r"\b(\w+)(?:,| and| or) \1\b", r.text, re.I), r.text
 
 
 def test_rewrites_keep_number_and_articles(engine):
