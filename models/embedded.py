@@ -83,8 +83,12 @@ class EmbeddedClassifier:
 
     def embed(self, sentences: Sequence[str]):  # noqa: ANN201 - torch tensor
         """Mean-pooled sentence embeddings (the head's input)."""
+        return self._encode([english_view(s) for s in sentences])
+
+    def _encode(self, viewed: Sequence[str]):  # noqa: ANN202 - torch tensor
+        """Embeddings of sentences already in their English view."""
         torch = self._torch
-        enc = self.tokenizer.encode_batch([english_view(s) for s in sentences])
+        enc = self.tokenizer.encode_batch(list(viewed))
         ids = torch.tensor([e.ids for e in enc])
         mask = torch.tensor([e.attention_mask for e in enc])
         hidden = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
@@ -112,7 +116,7 @@ class EmbeddedClassifier:
             for k in range(0, len(order), BATCH):
                 idx = order[k : k + BATCH]
                 batch = [english_view(sentences[i]) or " " for i in idx]  # the lexical half reads the same view
-                probs = torch.sigmoid(self.head(self.embed(batch))).numpy()
+                probs = torch.sigmoid(self.head(self._encode(batch))).numpy()
                 if self.lexical is not None:
                     lex = 1.0 / (1.0 + np.exp(-self.lexical.logits(batch)))
                     probs = combine(probs, lex, self.blend)

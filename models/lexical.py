@@ -11,7 +11,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -31,33 +31,33 @@ class LexicalModel:
         self.weight = weight.astype(np.float32)  # (features, labels)
         self.bias = bias.astype(np.float32)
 
+    def _tfidf(self, grams: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Vocabulary indices of the known n-grams and their l2-normalised sublinear tf-idf values."""
+        counts = Counter(self.vocab[g] for g in grams if g in self.vocab)
+        idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        vals = np.array([1.0 + math.log(c) for c in counts.values()], dtype=np.float32) * self.idf[idx]
+        vals /= np.linalg.norm(vals) or 1.0
+        return idx, vals
+
     def logits(self, sentences: Sequence[str]) -> np.ndarray:
         out = np.tile(self.bias, (len(sentences), 1))
         for i, s in enumerate(sentences):
-            counts = Counter(self.vocab[g] for g in ngrams(s) if g in self.vocab)
-            if not counts:
-                continue
-            idx = np.fromiter(counts.keys(), dtype=np.int64)
-            vals = np.array([1.0 + math.log(c) for c in counts.values()], dtype=np.float32) * self.idf[idx]
-            vals /= np.linalg.norm(vals) or 1.0
-            out[i] += vals @ self.weight[idx]
+            idx, vals = self._tfidf(ngrams(s))
+            if len(idx):
+                out[i] += vals @ self.weight[idx]
         return out
 
     def strongest_ngram(self, sentence: str, label: int) -> tuple[int, int] | None:
         """Character range of the 1-2-gram that adds most to `label`'s logit (None if none adds)."""
         words = [(m.start(), m.end(), m.group().lower()) for m in TOKEN.finditer(sentence)]
-        grams = [(s, e, w) for s, e, w in words]
-        grams += [(a[0], b[1], f"{a[2]} {b[2]}") for a, b in zip(words, words[1:])]
-        known = [(s, e, self.vocab[g]) for s, e, g in grams if g in self.vocab]
-        if not known:
-            return None
-        counts = Counter(i for _, _, i in known)
-        norm = math.sqrt(sum(((1.0 + math.log(c)) * float(self.idf[i])) ** 2 for i, c in counts.items())) or 1.0
+        grams = words + [(a[0], b[1], f"{a[2]} {b[2]}") for a, b in zip(words, words[1:])]
+        idx, vals = self._tfidf(g for _, _, g in grams)
+        gain = dict(zip(idx.tolist(), (vals * self.weight[idx, label]).tolist()))
         best, best_gain = None, 0.0
-        for s, e, i in known:
-            gain = (1.0 + math.log(counts[i])) * float(self.idf[i]) / norm * float(self.weight[i, label])
-            if gain > best_gain:
-                best, best_gain = (s, e), gain
+        for s, e, g in grams:
+            i = self.vocab.get(g)
+            if i is not None and gain[i] > best_gain:
+                best, best_gain = (s, e), gain[i]
         return best
 
     def save(self, folder: Path) -> None:

@@ -53,6 +53,10 @@ def credit(
     return spans
 
 
+def _unexplained(labels: Sequence[str], spans: Sequence[Span]) -> list[str]:
+    return [l for l in labels if not any(sp.label == l for sp in spans)]
+
+
 def find_spans_batch(
     items: Sequence[tuple[str, Sequence[str], dict[str, float]]], classifier: Classifier, terms: TermTable
 ) -> list[list[Span]]:
@@ -61,10 +65,10 @@ def find_spans_batch(
     attribute = getattr(classifier, "attribute", None)
     jobs = []  # (item index, missing labels, windows)
     for i, (s, labels, _) in enumerate(items):
-        missing = [l for l in labels if not any(sp.label == l for sp in found[i])]
+        missing = _unexplained(labels, found[i])
         if missing and attribute is not None:
             found[i] += [Span(a, b, l, s[a:b], "model") for a, b, l in attribute(s, missing)]
-            missing = [l for l in labels if not any(sp.label == l for sp in found[i])]
+            missing = _unexplained(labels, found[i])
         windows = occlusion_windows(s) if missing else []
         if windows:
             jobs.append((i, missing, windows))
@@ -77,6 +81,6 @@ def find_spans_batch(
         k += len(windows)
     out = []
     for (s, labels, _), spans in zip(items, found):
-        spans += [Span(0, len(s), l, s, "sentence") for l in labels if not any(sp.label == l for sp in spans)]
+        spans += [Span(0, len(s), l, s, "sentence") for l in _unexplained(labels, spans)]
         out.append(sorted(spans, key=lambda sp: (sp.start, sp.end, sp.label)))
     return out
