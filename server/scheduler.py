@@ -307,13 +307,23 @@ class Scheduler(Generic[T]):
             del self._index[job.key]
             self._queued -= 1
 
-    def _execute(self, jobs: list[_Job]) -> None:
-        live = [j for j in jobs if not j.dead]
+    def _drop_dead(self, jobs: list[_Job]) -> list[_Job]:
+        """Cancel the waiters of jobs whose every client moved on; return the jobs still wanted.
+
+        Each job is judged once: a ticket cancelled meanwhile must not leave a job in neither list.
+        """
+        live = []
         for j in jobs:
-            if j.dead:
-                self.stats["dropped"] += 1
-                for w in j.waiters:
-                    w.loop.call_soon_threadsafe(_resolve, w.future, None, None, True)
+            if not j.dead:
+                live.append(j)
+                continue
+            self.stats["dropped"] += 1
+            for w in j.waiters:
+                w.loop.call_soon_threadsafe(_resolve, w.future, None, None, True)
+        return live
+
+    def _execute(self, jobs: list[_Job]) -> None:
+        live = self._drop_dead(jobs)
         if not live:
             return
         rewrites = live[0].key[0]
@@ -359,12 +369,7 @@ class Scheduler(Generic[T]):
             return
         mid = len(jobs) // 2
         for half in (jobs[:mid], jobs[mid:]):
-            live = [j for j in half if not j.dead]
-            for j in half:
-                if j.dead:
-                    self.stats["dropped"] += 1
-                    for w in j.waiters:
-                        w.loop.call_soon_threadsafe(_resolve, w.future, None, None, True)
+            live = self._drop_dead(half)
             if not live:
                 continue
             try:
