@@ -71,7 +71,8 @@ class TokenStates:
         import torch
 
         lengths = self.lengths[idx]
-        pos = np.concatenate([np.arange(a, a + n) for a, n in zip(self.starts[idx], lengths)]) if len(idx) else np.zeros(0, dtype=np.int64)
+        before = np.cumsum(lengths) - lengths  # where each sentence begins in the batch
+        pos = np.repeat(self.starts[idx] - before, lengths) + np.arange(int(lengths.sum()))
         return torch.from_numpy(self.flat[pos].astype(np.float32)), torch.from_numpy(np.repeat(np.arange(len(idx)), lengths)), len(idx)
 
 
@@ -178,10 +179,6 @@ class SparseLinear:
         return torch.sparse.mm(x, self.layer.weight.T) + self.layer.bias
 
 
-def _token_rows(features: TokenStates, idx):  # noqa: ANN001, ANN202
-    return features.rows(idx)
-
-
 def _sparse_rows(features, idx):  # noqa: ANN001, ANN202
     import torch
 
@@ -196,7 +193,7 @@ def fit_heads(tokens: TokenStates, tfidf, bags: Bags, epochs: int):  # noqa: ANN
 
     torch.manual_seed(SEED)
     head = make_token_head(tokens.flat.shape[1], len(LABELS), HIDDEN)
-    train_mil(tokens, bags, head, epochs, 3e-3, 1e-4, _token_rows)
+    train_mil(tokens, bags, head, epochs, 3e-3, 1e-4, TokenStates.rows)
     lex = SparseLinear(tfidf.shape[1], len(LABELS))
     train_mil(tfidf, bags, lex, max(10, epochs // 2), 1e-2, 1e-5, _sparse_rows)
     return head, lex
