@@ -195,10 +195,19 @@ def place(result: SentenceResult, text: str, sentence: Sentence) -> SentenceResu
 
 
 def _restore(result: SentenceResult, original: str) -> SentenceResult:
-    """Put back the original sentence text where masking blanked parts of it (code, URLs)."""
+    """Put back the original sentence text where masking blanked parts of it (code, URLs).
+
+    A rewrite whose edits reach into blanked markup is dropped: dropping a list item takes
+    its separator with it, and in '0,<A>YOUNG' that would have deleted the tag the model
+    never saw."""
     if result.text == original:
         return result
-    rewrites = tuple(replace(r, text=apply_edits(original, r.edits)) for r in result.rewrites)
+    hidden = [i for i, (seen, real) in enumerate(zip(result.text, original)) if seen != real]
+    rewrites = tuple(
+        replace(r, text=apply_edits(original, r.edits))
+        for r in result.rewrites
+        if not any(e.start <= i < e.end for e in r.edits for i in hidden)
+    )
     spans = tuple(replace(s, text=original[s.start : s.end]) for s in result.spans)
     return replace(result, text=original, spans=spans, rewrites=rewrites)
 

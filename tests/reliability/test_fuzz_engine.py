@@ -5,7 +5,8 @@ edits rebuild the rewritten sentence, and rewrites only touch flagged spans.
 "Touch" allows the grammar a replacement needs right beside a span: the article before it
 ('an aggressive' -> 'a proactive') and the list separator of a dropped item (', ' / ' and ').
 The fuzz once found the rewriter deleting whitespace outside the span ("speaker. !" ->
-"speaker.!") and dropping URL-like text before it; those inputs stay pinned as examples.
+"speaker.!"), dropping URL-like text before it, and deleting the masked tag in '0,<A>YOUNG'
+along with the dropped item's comma; those inputs stay pinned as examples.
 """
 
 from __future__ import annotations
@@ -98,6 +99,7 @@ def test_engine_invariants_on_arbitrary_unicode(text, fmt):
 @example(text=f"{NATIVE[:-1]}. !", fmt="text")
 @example(text=f",http://{NATIVE}", fmt="text")
 @example(text="YOUNG,0", fmt="text")  # the deleted word takes its comma with it
+@example(text="0,<A>YOUNG", fmt="markdown")  # dropping the item must not delete the inline HTML before it
 @given(text=texts, fmt=formats)
 def test_rewrites_only_touch_flagged_spans(text, fmt):
     assert outside_spans(text, fmt) == []
