@@ -21,7 +21,7 @@ import numpy as np
 from .errors import ModelLoadError
 from .labels import LABELS
 from .lexical import LexicalModel
-from .token_head import flatten, make_token_head
+from .token_head import flatten, make_head_ensemble, make_token_head
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 MAX_TOKENS = 96
@@ -79,8 +79,15 @@ class EmbeddedClassifier:
                 raise ModelLoadError(f"weights do not fit the encoder: {missing.unexpected_keys[:3]}")
         if config.get("pooling") != "attention":
             raise ModelLoadError(f"{folder} holds a model of an older format (pooling {config.get('pooling', 'mean')!r}); retrain it with `biaslsp train`")
-        head = make_token_head(hidden, len(config.get("labels", LABELS)), int(config["hidden"]))
-        head.load_state_dict({k.removeprefix("head."): v.float() for k, v in tuned.items() if k.startswith("head.")})
+        n_labels, size = len(config.get("labels", LABELS)), int(config["hidden"])
+        head = make_head_ensemble([make_token_head(hidden, n_labels, size) for _ in range(int(config.get("heads", 1)))])
+        try:
+            state = {k.removeprefix("head."): v.float() for k, v in tuned.items() if k.startswith("head.")}
+            if "heads" not in config:  # written before ensembles: one head, saved without a member index
+                state = {f"members.0.{k}": v for k, v in state.items()}
+            head.load_state_dict(state)
+        except RuntimeError as exc:  # missing or misshapen tensors: a config and weights that do not belong together
+            raise ModelLoadError(f"{folder}: classifier.safetensors does not fit config.json ({str(exc).splitlines()[0]}); retrain it with `biaslsp train`") from exc
         lexical = LexicalModel.load(folder) if config.get("lexical") else None
         return cls(encoder, head, tokenizer, config, lexical)
 

@@ -10,6 +10,12 @@ Tokens travel flat, without padding: `states` holds every token of a batch of
 sentences one after another and `segments` says which sentence each belongs to. The
 same code path serves training (where padding a batch to its longest sentence cost 4x)
 and inference, so a sentence's score depends on its own tokens only.
+
+The shipped model averages a few such heads trained from different seeds (`make_head_ensemble`):
+one head's thresholds swing with its seed (cross-validated macro-F1 0.717 to 0.729 for three
+seeds), the average of three is steadier and scored 0.733 (0.744 in `biaslsp train`'s own
+cross-validation, against 0.721 for one head). The heads are tiny next to the encoder, so three
+cost no noticeable inference time; training takes three times as long for the token half.
 """
 
 from __future__ import annotations
@@ -36,6 +42,24 @@ def make_token_head(dim: int, labels: int, hidden: int):  # noqa: ANN201 - torch
             return torch.zeros(n, self.labels).index_add(0, segments, weight / total[segments] * logit)
 
     return TokenAttentionHead()
+
+
+def make_head_ensemble(members):  # noqa: ANN001, ANN201 - torch modules in and out
+    """One head whose probabilities are the mean of its members' (returned as logits, like a single head)."""
+    import torch
+
+    class HeadEnsemble(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.members = torch.nn.ModuleList(members)
+
+        def forward(self, states, segments, n: int):  # noqa: ANN001, ANN202
+            if len(self.members) == 1:
+                return self.members[0](states, segments, n)
+            probs = torch.stack([torch.sigmoid(m(states, segments, n)) for m in self.members]).mean(0)
+            return torch.logit(probs, eps=1e-7)
+
+    return HeadEnsemble()
 
 
 def flatten(hidden, mask):  # noqa: ANN001, ANN201 - (states, segments, n)

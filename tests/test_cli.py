@@ -103,10 +103,15 @@ def test_eval_missing_file_is_clear():
     assert r.returncode == 2 and "no such data file" in r.stderr
 
 
+def test_train_rejects_a_head_count_below_one(tmp_path):
+    r = run("train", "--out", str(tmp_path / "model"), "--heads", "0")
+    assert r.returncode == 2 and "--heads" in r.stderr and not (tmp_path / "model").exists()
+
+
 def test_train_smoke_run_produces_a_loadable_model(data_folder, tmp_path):
     """`biaslsp train` end to end on a small sample; the written model loads and scores."""
     out = tmp_path / "model"
-    r = run("train", "--data", str(data_folder), "--out", str(out), "--limit", "60", "--epochs", "4", timeout=900)
+    r = run("train", "--data", str(data_folder), "--out", str(out), "--limit", "60", "--epochs", "4", "--heads", "2", timeout=900)
     assert r.returncode == 0, r.stderr[-2000:]
     assert {"config.json", "classifier.safetensors", "lexical.safetensors", "lexical_vocab.json", "terms.json"} <= {p.name for p in out.iterdir()}
     from biaslsp.models import Engine
@@ -114,6 +119,7 @@ def test_train_smoke_run_produces_a_loadable_model(data_folder, tmp_path):
 
     config = json.loads((out / "config.json").read_text())
     assert "val.parquet" in config["training"]["files"] and config["training"]["val_passages"] == 60
+    assert config["heads"] == 2
     cv = config["training"]["cross_validation"]
     assert cv["folds"] == 5 and set(cv["labels"]) == {"age", "disability", "feminine", "general", "masculine", "racial", "sexuality", "neutral"}
     e = Engine(EmbeddedClassifier.load(out))

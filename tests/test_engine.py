@@ -46,10 +46,14 @@ def test_spans_point_at_the_words(engine):
     assert spans & {"he/she", "native english speaker"}, s
 
 
-@pytest.mark.parametrize("noise", ["🎉🚀 招聘信息 — 😀 ", "Ελληνικά ", "📍 London · مرحبا "])
-def test_emoji_and_other_scripts_do_not_hide_bias(engine, noise):
-    """The English-only model must not go quiet because a line also holds emoji or CJK/Greek/Arabic words."""
-    plain = engine.analyze("He/she must be a native English speaker.")
+@pytest.mark.parametrize(("noise", "latin_part"), [("🎉🚀 招聘信息 — 😀 ", "— "), ("Ελληνικά ", ""), ("📍 London · مرحبا ", "London · ")])
+def test_emoji_and_other_scripts_do_not_hide_bias(engine, noise, latin_part):
+    """The English-only model must not go quiet because a line also holds emoji or CJK/Greek/Arabic words.
+
+    Compared with the same line without them: English words in the noise ("London") are
+    context the model may weigh (the three-head model's He/she score drops below its
+    threshold after "London ·"); emoji and other scripts must not count at all."""
+    plain = engine.analyze(latin_part + "He/she must be a native English speaker.")
     noisy = engine.analyze(noise + "He/she must be a native English speaker.")
     assert plain.labels
     assert noisy.labels == plain.labels
@@ -157,3 +161,37 @@ def test_a_model_folder_of_the_older_mean_pooled_format_gets_a_clear_error(tmp_p
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelLoadError, match="older format.*retrain"):
         EmbeddedClassifier.load(folder)
+
+
+def test_weights_that_do_not_fit_the_config_fail_clearly(tmp_path):
+    """A config naming more token heads than classifier.safetensors holds is a clear load error, not a torch trace."""
+    import shutil
+
+    from biaslsp.models import ModelLoadError
+    from biaslsp.models.embedded import WEIGHTS_DIR, EmbeddedClassifier
+
+    folder = tmp_path / "mixed-model"
+    shutil.copytree(WEIGHTS_DIR, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["heads"] = config.get("heads", 1) + 1
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelLoadError, match="does not fit config.json.*retrain"):
+        EmbeddedClassifier.load(folder)
+
+
+def test_head_ensemble_averages_its_members_probabilities():
+    """Why an ensemble: one seed's head is noisy; the shipped score is the mean of the members' probabilities."""
+    import torch
+
+    from biaslsp.models.token_head import make_head_ensemble, make_token_head
+
+    torch.manual_seed(0)
+    members = [make_token_head(8, 3, 4).eval() for _ in range(3)]
+    states, segments = torch.randn(7, 8), torch.tensor([0, 0, 0, 1, 1, 2, 2])
+    with torch.no_grad():
+        alone = [torch.sigmoid(m(states, segments, 3)) for m in members]
+        together = torch.sigmoid(make_head_ensemble(members).eval()(states, segments, 3))
+        single = make_head_ensemble(members[:1]).eval()(states, segments, 3)
+    assert torch.allclose(together, torch.stack(alone).mean(0), atol=1e-6)
+    assert not torch.allclose(together, alone[0], atol=1e-3)
+    assert torch.equal(single, members[0](states, segments, 3))
