@@ -93,7 +93,7 @@ class EmbeddedClassifier:
 
     def token_states(self, sentences: Sequence[str]):  # noqa: ANN201 - (flat states, tokens per sentence)
         """The encoder's token states of each sentence's English view, without padding (training reads these)."""
-        hidden, mask = self._encode([english_view(s) or " " for s in sentences])
+        hidden, mask = self._encode([_model_input(s) for s in sentences])
         return flatten(hidden, mask)[0], mask.sum(1)
 
     def _encode(self, viewed: Sequence[str]):  # noqa: ANN202 - torch tensors
@@ -124,7 +124,7 @@ class EmbeddedClassifier:
         with torch.inference_mode():
             for k in range(0, len(order), BATCH):
                 idx = order[k : k + BATCH]
-                batch = [english_view(sentences[i]) or " " for i in idx]  # the lexical half reads the same view
+                batch = [_model_input(sentences[i]) for i in idx]  # the lexical half reads the same view
                 probs = torch.sigmoid(self.head(*flatten(*self._encode(batch)))).numpy()
                 if self.lexical is not None:
                     lex = 1.0 / (1.0 + np.exp(-self.lexical.logits(batch)))
@@ -144,6 +144,11 @@ def english_view(text: str) -> str:
     only the model's input changes, never the text the engine reports on.
     """
     return "".join(" " if _foreign(ch) else ch for ch in text)
+
+
+def _model_input(text: str) -> str:
+    """The English view, never empty: the tokenizer needs something to encode."""
+    return english_view(text) or " "
 
 
 def _foreign(ch: str) -> bool:

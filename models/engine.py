@@ -202,11 +202,10 @@ def _restore(result: SentenceResult, original: str) -> SentenceResult:
     never saw."""
     if result.text == original:
         return result
-    hidden = [i for i, (seen, real) in enumerate(zip(result.text, original)) if seen != real]
     rewrites = tuple(
         replace(r, text=apply_edits(original, r.edits))
         for r in result.rewrites
-        if not any(e.start <= i < e.end for e in r.edits for i in hidden)
+        if all(result.text[e.start : e.end] == original[e.start : e.end] for e in r.edits)
     )
     spans = tuple(replace(s, text=original[s.start : s.end]) for s in result.spans)
     return replace(result, text=original, spans=spans, rewrites=rewrites)
