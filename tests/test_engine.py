@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 
-from biaslsp.models import LABELS, Engine, InputTooLargeError, InvalidInputError
+from biaslsp.models import LABELS, Engine, InputTooLargeError, InvalidInputError, ModelLoadError
+from biaslsp.models.embedded import WEIGHTS_DIR, EmbeddedClassifier
 
 BIASED = "We want young, energetic rockstar ninjas who are digital natives."
 NEUTRAL = "The role involves preparing monthly financial reports for the finance team."
@@ -148,35 +151,41 @@ def test_markdown_code_not_checked(engine):
     assert not a.labels
 
 
-def test_a_model_folder_of_the_older_mean_pooled_format_gets_a_clear_error(tmp_path):
-    import shutil
-
-    from biaslsp.models import ModelLoadError
-    from biaslsp.models.embedded import WEIGHTS_DIR, EmbeddedClassifier
-
-    folder = tmp_path / "old-model"
+def copy_of_shipped_model(folder: Path, edit_config) -> Path:
+    """The shipped model folder copied to `folder`, its config.json changed by `edit_config`."""
     shutil.copytree(WEIGHTS_DIR, folder)
     config = json.loads((folder / "config.json").read_text())
-    del config["pooling"]
+    edit_config(config)
     (folder / "config.json").write_text(json.dumps(config))
+    return folder
+
+
+def test_a_model_folder_of_the_older_mean_pooled_format_gets_a_clear_error(tmp_path):
+    folder = copy_of_shipped_model(tmp_path / "old-model", lambda c: c.pop("pooling"))
     with pytest.raises(ModelLoadError, match="older format.*retrain"):
         EmbeddedClassifier.load(folder)
 
 
 def test_weights_that_do_not_fit_the_config_fail_clearly(tmp_path):
     """A config naming more token heads than classifier.safetensors holds is a clear load error, not a torch trace."""
-    import shutil
-
-    from biaslsp.models import ModelLoadError
-    from biaslsp.models.embedded import WEIGHTS_DIR, EmbeddedClassifier
-
-    folder = tmp_path / "mixed-model"
-    shutil.copytree(WEIGHTS_DIR, folder)
-    config = json.loads((folder / "config.json").read_text())
-    config["heads"] = config.get("heads", 1) + 1
-    (folder / "config.json").write_text(json.dumps(config))
+    folder = copy_of_shipped_model(tmp_path / "mixed-model", lambda c: c.update(heads=c.get("heads", 1) + 1))
     with pytest.raises(ModelLoadError, match="does not fit config.json.*retrain"):
         EmbeddedClassifier.load(folder)
+
+
+def test_a_one_head_model_written_before_ensembles_still_loads(tmp_path):
+    """Folders from the one-head build have no "heads" and no member index in their tensor names."""
+    from safetensors.torch import load_file, save_file
+
+    folder = copy_of_shipped_model(tmp_path / "one-head", lambda c: c.pop("heads"))
+    tensors = load_file(str(folder / "classifier.safetensors"))
+    first = {k.replace("head.members.0.", "head."): v for k, v in tensors.items() if k.startswith("head.members.0.")}
+    save_file(first, str(folder / "classifier.safetensors"))
+    sentence = "He/she must be a native English speaker."
+    alone = EmbeddedClassifier.load(folder).predict([sentence])[0]
+    folder_new = copy_of_shipped_model(tmp_path / "one-member", lambda c: c.update(heads=1))
+    save_file({k: v for k, v in tensors.items() if k.startswith("head.members.0.")}, str(folder_new / "classifier.safetensors"))
+    assert alone == EmbeddedClassifier.load(folder_new).predict([sentence])[0]
 
 
 def test_head_ensemble_averages_its_members_probabilities():
