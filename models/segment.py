@@ -19,6 +19,7 @@ from spacy.tokens import Doc
 _BULLET = re.compile(r"(?:#{1,6}|[-*+•·▪◦‣–—>]+|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)](?=\s))\s+")
 _MARKER_ONLY = re.compile(r"(?:[-*+•·▪◦‣–—>#]+|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)])")
 _HAS_WORD = re.compile(r"\w", re.UNICODE)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_SENTENCE_CHARS = 1200  # a "sentence" longer than this is split at spaces (run-on text, lists with no breaks)
 
 
@@ -85,11 +86,18 @@ def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+def _encodable(text: str) -> str:
+    """The text spaCy can hash: a lone surrogate (which no UTF-8 encoder accepts, and which
+    JSON and LSP clients can still send) becomes U+FFFD. One code point for one, so every
+    offset stays the same and the sentences keep the original characters."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """Return the sentences of `text`; `text[s.start:s.end] == s.text` for each."""
     if not text.strip():
         return []
-    doc = _pipeline()(text)
+    doc = _pipeline()(_encodable(text))
     sentences: list[Sentence] = []
     bounds = [(s.start_char, s.end_char) for s in doc.sents]
     merged: list[tuple[int, int]] = []

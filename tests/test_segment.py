@@ -37,6 +37,21 @@ def test_unicode_text_keeps_offsets():
     assert sents and all(text[s.start : s.end] == s.text for s in sents)
 
 
+def test_lone_surrogate_keeps_offsets_and_original_text():
+    text = "Young rockstar wanted \ud800 here. Second sentence.\udfff Third one."
+    sents = split_sentences(text)
+    assert [s.text for s in sents][:2] == ["Young rockstar wanted \ud800 here.", "Second sentence."]
+    assert "\udfff" in sents[-1].text and sents[-1].text.endswith("Third one.")
+    assert all(text[s.start : s.end] == s.text for s in sents)
+
+
+def test_engine_analyses_text_with_a_lone_surrogate(engine):
+    text = "We want a young rockstar \ud800 team. Native English speaker required."
+    result = engine.analyze(text)
+    assert len(result.sentences) == 2
+    assert any(r.labels for r in result.sentences)
+
+
 def test_markdown_mask_keeps_length_and_hides_code_and_links():
     md = "---\ntitle: young\n---\nWe want [a rockstar](https://young.example/young) `young_var`.\n```\nyoung = 1\n```\n"
     masked = mask(md, "markdown")
