@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import asdict
@@ -19,9 +20,11 @@ from biaslsp.models import BiaslspError, Engine, InputTooLargeError, InvalidInpu
 from . import stream
 from .config import ServerConfig
 from .documents import segment
+from .logs import log_internal
 from .rewrites import rewrite_sentence
 from .scheduler import BACKGROUND, BusyError, Ticket
-from .schemas import AnalysisModel, AnalyzeRequest, ErrorModel, HealthModel, InfoModel, RewriteRequest, RewriteResponse
+from .schemas import (AnalysisModel, AnalyzeRequest, ErrorModel, HealthModel, InfoModel, RewriteRequest, RewriteResponse,
+                      describe, has_surrogate)
 from .security import Guard, allowed_hosts
 from .services import Services
 
@@ -37,8 +40,19 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+class SafeJSONResponse(JSONResponse):
+    """JSON whose strings may hold lone surrogates (from the client's own text): those are sent
+    escaped (`\\ud800`), which JSON allows, instead of failing to encode as UTF-8 (HTTP 500)."""
+
+    def render(self, content: Any) -> bytes:
+        raw = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        if has_surrogate(raw):
+            raw = json.dumps(content, allow_nan=False, separators=(",", ":"))
+        return raw.encode("utf-8")
+
+
 def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+    return SafeJSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
 def create_app(engine: Engine, config: ServerConfig, *, extra_hosts: tuple[str, ...] = ()) -> Guard:
@@ -61,6 +75,7 @@ def create_app(engine: Engine, config: ServerConfig, *, extra_hosts: tuple[str, 
         redoc_url=None,
         lifespan=lifespan,
         responses=ERRORS,
+        default_response_class=SafeJSONResponse,
     )
     app.state.services = services
 
@@ -70,9 +85,7 @@ def create_app(engine: Engine, config: ServerConfig, *, extra_hosts: tuple[str, 
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        return _error(422, "bad_request", f"{where or 'body'}: {first.get('msg', 'invalid request')}")
+        return _error(422, "bad_request", describe(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -81,7 +94,7 @@ def create_app(engine: Engine, config: ServerConfig, *, extra_hosts: tuple[str, 
 
     @app.exception_handler(Exception)
     async def _internal(_: Request, exc: Exception) -> JSONResponse:
-        log.error("internal error: %s", type(exc).__name__)
+        log_internal(log, "a request", exc)
         return _error(500, "internal", "internal server error")
 
     @app.get("/health", response_model=HealthModel, summary="liveness (no token needed)")
@@ -128,7 +141,7 @@ def create_app(engine: Engine, config: ServerConfig, *, extra_hosts: tuple[str, 
             raise ApiError(413, "too_large", str(exc)) from None
         except InvalidInputError as exc:
             raise ApiError(400, "bad_request", str(exc)) from None
-        return JSONResponse(result.to_dict())
+        return SafeJSONResponse(result.to_dict())
 
     @app.post("/v1/rewrite", response_model=RewriteResponse, summary="verified rewrites of one sentence")
     async def rewrite(req: RewriteRequest) -> JSONResponse:
@@ -146,7 +159,7 @@ def create_app(engine: Engine, config: ServerConfig, *, extra_hosts: tuple[str, 
             raise ApiError(400, "bad_request", str(exc)) from None
         except BiaslspError as exc:
             raise ApiError(500, "model_error", str(exc)) from None
-        return JSONResponse({"candidates": [asdict(r) for r in ranked]})
+        return SafeJSONResponse({"candidates": [asdict(r) for r in ranked]})
 
     @app.websocket("/v1/stream")
     async def websocket(ws: WebSocket) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import re
 import sys
 from dataclasses import replace
 
@@ -13,17 +12,6 @@ from .config import DEFAULT_PORT, LOOPBACK_HOSTS, Limits, SchedulerSettings, Ser
 from .security import check_origins
 
 log = logging.getLogger("biaslsp.server")
-_SECRET = re.compile(r"(token=)[^&\s\"']+", re.I)
-
-
-class Redact(logging.Filter):
-    """Keep the token (passed in websocket URLs) out of every log line."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "token=" in message.lower():
-            record.msg, record.args = _SECRET.sub(r"\1<redacted>", message), ()
-        return True
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -93,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
 
     from .app import create_app
     from .engines import ModelOptions, build_engine
+    from .logs import install as install_logging
     from .token import load_or_create_token, token_path
+    from .transport import GuardedH11Protocol, GuardedWebSocketProtocol
 
     if args.host not in LOOPBACK_HOSTS and not args.allow_remote:
         return _fail(f"refusing to bind {args.host}: only loopback (127.0.0.1, ::1, localhost) unless --allow-remote is given")
@@ -104,11 +94,10 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     torch.set_num_threads(args.threads)  # an oversubscribed torch pool spins against the event loop
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for name in ("biaslsp", "uvicorn", "uvicorn.error", "uvicorn.access"):
-        logging.getLogger(name).addFilter(Redact())
+    safe_log = install_logging(args.log_level)
     try:
         config = config_from_args(args, load_or_create_token(), "cpu")
+        safe_log.secrets.append(config.token)
         engine, device = build_engine(ModelOptions(args.classifier, args.adapter, args.rewriter, args.device, args.quantize))
     except (ValueError, ModelLoadError) as exc:
         return _fail(str(exc))
@@ -118,19 +107,27 @@ def run(args: argparse.Namespace) -> int:
              device, torch.get_num_threads())
     log.info("listening on http://%s:%d (token in %s; origins allowed: %s)", args.host, args.port, token_path(),
              ", ".join(config.allowed_origins) or "none (non-browser clients only)")
+    limits = config.limits
+    http = type("HTTP", (GuardedH11Protocol,), {"head_timeout_s": limits.head_timeout_s,
+                                               "max_waiting": max(1, limits.max_idle_connections)})
     server = uvicorn.Server(uvicorn.Config(
         app,
         host=args.host,
         port=args.port,
-        ws="websockets-sansio",
-        ws_max_size=config.limits.max_frame_bytes,
+        http=http,
+        ws=GuardedWebSocketProtocol,
+        ws_max_size=limits.max_frame_bytes,
         ws_per_message_deflate=False,
         access_log=False,
         server_header=False,
         proxy_headers=False,
-        limit_concurrency=config.limits.max_connections * 2 + 64,
+        # no limit_concurrency: it counts idle connections, so a few hundred of them (no token
+        # needed) made every request 503; server/transport.py bounds those instead, the guard
+        # the requests, and stream.py the websockets
+        timeout_keep_alive=5,
         log_config=None,
-        log_level=args.log_level,
+        # uvicorn's and websockets' DEBUG output is frames and headers verbatim: never below INFO
+        log_level="info" if args.log_level == "debug" else args.log_level,
         timeout_graceful_shutdown=3,
     ))
     server.run()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from .token import load_or_create_token, token_path
+from .token import TokenFileError, load_or_create_token, token_path
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -15,5 +16,9 @@ def run(args: argparse.Namespace) -> int:
     if args.path:
         print(token_path())
         return 0
-    print(load_or_create_token())
+    try:
+        print(load_or_create_token())
+    except TokenFileError as exc:
+        print(f"biaslsp token: error: {exc}", file=sys.stderr)
+        return 2
     return 0

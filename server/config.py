@@ -27,6 +27,8 @@ class Limits:
     max_outgoing: int = 20_000  # frames queued for one client that is not reading
     send_timeout_s: float = 15.0  # a client that takes longer to accept one frame is dropped
     max_pending_rewrites: int = 16  # rewrites queued server-wide
+    head_timeout_s: float = 10.0  # a connection must send its request line and headers within this
+    max_idle_connections: int = 256  # connections waiting for a request head; more close the oldest
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -2,23 +2,108 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
+# One set of field types for REST bodies and websocket frames, all strict (no "yes" for true, no
+# 1.0 for 1), so the two transports accept and refuse exactly the same values.
+MAX_ID = 256
+MAX_INT = 2**53  # what a JavaScript client can send exactly
+Label = Literal["age", "disability", "feminine", "general", "masculine", "racial", "sexuality"]
+Format = Literal["text", "markdown", "html"]
+Count = Annotated[StrictInt, Field(ge=0, lt=MAX_INT)]
+Candidates = Annotated[StrictInt, Field(ge=1, le=64, description="candidates wanted (at most limits.max_candidates)")]
+
+
+def has_surrogate(s: str) -> bool:
+    """A lone UTF-16 surrogate (JSON `"\\ud800"`): valid JSON, but not encodable as UTF-8."""
+    if s.isascii():
+        return False
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _identifier(value: Any) -> str | int:
+    """A doc or rewrite id: echoed in every answer, so it must be short and encodable."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError(f"must be a non-empty string or integer (at most {MAX_ID} characters)")
+    if isinstance(value, int):
+        if not -MAX_INT < value < MAX_INT:
+            raise ValueError("must be an integer of magnitude below 2**53, or a string")
+        return value
+    if not value or len(value) > MAX_ID:
+        raise ValueError(f"must be a non-empty string or integer (at most {MAX_ID} characters)")
+    if has_surrogate(value):
+        raise ValueError("must not contain a lone surrogate (\\ud800-\\udfff)")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+Identifier = Annotated[Any, BeforeValidator(_identifier)]
+Sentence = Annotated[StrictStr, AfterValidator(_not_blank), Field(description="one sentence to rewrite")]
 
 
 class AnalyzeRequest(BaseModel):
+    """POST /v1/analyze; the websocket's `analyze` frame is this plus doc, version and cursor."""
+
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(description="the job ad (UTF-8 text)")
-    format: Literal["text", "markdown", "html"] = "text"
-    rewrites: bool = True
+    text: StrictStr = Field(description="the job ad (UTF-8 text)")
+    format: Format = "text"
+    rewrites: StrictBool = True
 
 
 class RewriteRequest(BaseModel):
+    """POST /v1/rewrite; the websocket's `rewrite` frame by text is this plus an id."""
+
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, description="one sentence to rewrite")
-    labels: list[Literal["age", "disability", "feminine", "general", "masculine", "racial", "sexuality"]] | None = None
-    n: int | None = Field(default=None, ge=1, le=64, description="candidates wanted (at most limits.max_candidates)")
+    text: Sentence
+    labels: list[Label] | None = None
+    n: Candidates | None = None
+
+
+class AnalyzeFrame(AnalyzeRequest):
+    model_config = ConfigDict(extra="ignore")  # frames may carry fields for newer servers
+    type: Literal["analyze"]
+    doc: Identifier
+    version: Count
+    cursor: Count | None = None
+
+
+class RewriteFrame(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    type: Literal["rewrite"]
+    id: Identifier
+    labels: list[Label] | None = None
+    n: Candidates | None = None
+    text: Sentence | None = None  # either the sentence itself ...
+    doc: Identifier | None = None  # ... or a range of a document sent with `analyze`
+    version: Count | None = None
+    start: Count | None = None
+    end: Count | None = None
+
+
+class CancelFrame(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    type: Literal["cancel"]
+    doc: Identifier
+
+
+def describe(errors: Sequence[Any]) -> str:
+    """The first of pydantic's `errors()` as `field: message`, the same words on REST and on the websocket."""
+    first = errors[0] if errors else {}
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+    message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
+    return f"{where or 'body'}: {message}"
 
 
 class SpanModel(BaseModel):

@@ -3,7 +3,10 @@
 The server listens on loopback, which every web page the user opens can reach. A
 page cannot read the token file, cannot make a browser send a foreign Host header
 except through DNS rebinding (blocked by the Host check), and cannot forge Origin on
-a websocket (blocked by the allow-list). This is pure ASGI so it also guards routes
+a websocket (blocked by the allow-list). A page's no-cors `fetch` or `<img>` sends no Origin
+on a GET, but browsers mark it `Sec-Fetch-Site: cross-site`: such requests are refused too, so a
+page cannot even learn from `/health` that biaslsp runs. Clients that are not browsers (the
+language server, the CLI, curl) send neither header. This is pure ASGI so it also guards routes
 that FastAPI does not see, and the websocket handshake before it is accepted.
 """
 
@@ -22,6 +25,9 @@ from .config import ServerConfig
 from .token import token_matches
 
 OPEN_PATHS = frozenset({"/health"})
+# Sec-Fetch-Site values a browser sends for requests a page cannot have made on its own: typed in
+# the address bar ("none") or from the server's own origin (it serves no pages)
+_OWN_FETCH_SITES = frozenset({"none", "same-origin"})
 _ORIGIN = re.compile(r"^(chrome-extension|moz-extension|safari-web-extension|https?)://[A-Za-z0-9.\-]+(:\d{1,5})?$")
 
 
@@ -120,6 +126,9 @@ class Guard:
         origin = _header(scope, b"origin")
         if origin is not None and origin not in self.origins:
             return 403, "forbidden", "this Origin is not on the server's allow-list (biaslsp serve --allow-origin)"
+        site = _header(scope, b"sec-fetch-site")
+        if origin is None and site is not None and site.lower() not in _OWN_FETCH_SITES:
+            return 403, "forbidden", "requests from web pages need an Origin on the server's allow-list"
         if scope["type"] == "http" and scope["path"] in OPEN_PATHS:
             return None
         if not token_matches(request_token(scope), self.config.token):

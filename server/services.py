@@ -72,4 +72,7 @@ class Services:
         }
 
     def stats(self) -> dict[str, Any]:
-        return {**self.scheduler.snapshot(), "connections": self.connections, "pending_rewrites": self.pending_rewrites}
+        from .transport import COUNTERS
+
+        return {**self.scheduler.snapshot(), "connections": self.connections, "pending_rewrites": self.pending_rewrites,
+                **COUNTERS}

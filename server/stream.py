@@ -16,19 +16,21 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
 from starlette.websockets import WebSocket
 
 from biaslsp.models import LABELS, BiaslspError, InputTooLargeError, InvalidInputError, Rewrite, SentenceResult
 from biaslsp.models.summary import summarize
 
-from .documents import FORMATS, by_distance, edit_point, place, segment
+from .documents import by_distance, edit_point, place, segment
+from .logs import log_internal
+from .rewrites import rewrite_sentence
 from .scheduler import BACKGROUND, FOREGROUND, BusyError, Ticket
+from .schemas import MAX_ID, AnalyzeFrame, CancelFrame, RewriteFrame, describe, has_surrogate
 from .security import RateLimiter
 from .services import Services
-from .rewrites import rewrite_sentence
 
 log = logging.getLogger("biaslsp.server")
-MAX_ID = 256
 FOREGROUND_RADIUS = 1  # the edited sentence and its neighbours take the priority lane
 INLINE_SEGMENT_CHARS = 4_000  # longer texts are segmented off the event loop
 
@@ -91,7 +93,7 @@ class Connection:
         if self.closed:
             return
         try:
-            self.out.put_nowait(json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+            self.out.put_nowait(encode(frame))
         except asyncio.QueueFull:
             self.overflow.set()
 
@@ -118,15 +120,26 @@ class Connection:
                 self.error("bad_request", "send JSON text frames, not binary ones")
                 continue
             if not self.rate.allow():
-                self.error("rate_limited", "too many messages; slow down")
+                self._refuse_rate_limited(message["text"])
                 continue
             try:
                 self._handle(_parse(message["text"]))
             except FrameError as exc:
                 self.error(exc.code, exc.message, **_ids(message["text"]))
-            except Exception:  # noqa: BLE001 - the connection must survive any one bad frame
-                log.exception("internal error while handling a frame")
+            except Exception as exc:  # noqa: BLE001 - the connection must survive any one bad frame
+                log_internal(log, "handling a frame", exc)
                 self.error("internal", "internal server error", **_ids(message["text"]))
+
+    def _refuse_rate_limited(self, raw: str) -> None:
+        """Like any refused analyze, a rate-limited one is answered for its doc and version, with a `done`."""
+        message = "too many messages; slow down"
+        ids = _ids(raw)
+        if "doc" in ids and "version" in ids:  # only an analyze's version is echoed
+            doc, version = ids["doc"], ids["version"]
+            self.error("rate_limited", message, doc=doc, version=version)
+            self.emit({"type": "done", "doc": doc, "version": version, "cancelled": True, "error": "rate_limited"})
+            return
+        self.error("rate_limited", message, **ids)
 
     # -- messages ---------------------------------------------------------
 
@@ -135,35 +148,25 @@ class Connection:
         if not isinstance(kind, str):
             raise FrameError("bad_request", "every message needs a string field 'type'")
         if kind == "analyze":
-            self._analyze(msg)
+            self._analyze(_validate(AnalyzeFrame, msg))
         elif kind == "rewrite":
-            self._rewrite(msg)
+            self._rewrite(_validate(RewriteFrame, msg))
         elif kind == "cancel":
-            doc = _doc_id(msg)
+            doc = _validate(CancelFrame, msg).doc
             state = self.docs.get(doc)
             if state is not None:
                 self._cancel(doc, state)
         elif kind == "ping":
             self.emit({"type": "pong"})
         else:
-            raise FrameError("unknown_type", f"unknown message type {kind[:40]!r} (analyze, rewrite, cancel, ping)")
+            kind = ascii(kind[:40]) if has_surrogate(kind) else repr(kind[:40])
+            raise FrameError("unknown_type", f"unknown message type {kind} (analyze, rewrite, cancel, ping)")
 
-    def _analyze(self, msg: dict[str, Any]) -> None:
+    def _analyze(self, msg: AnalyzeFrame) -> None:
         limits = self.services.config.limits
-        doc = _doc_id(msg)
-        version = _int(msg, "version")
-        text = msg.get("text")
-        if not isinstance(text, str):
-            raise FrameError("bad_request", "'text' must be a string")
+        doc, version, text, fmt, cursor, rewrites = msg.doc, msg.version, msg.text, msg.format, msg.cursor, msg.rewrites
         if len(text) > limits.max_text_chars:
             raise FrameError("too_large", str(InputTooLargeError(len(text), limits.max_text_chars)))
-        fmt = msg.get("format", "text")
-        if fmt not in FORMATS:
-            raise FrameError("bad_request", f"'format' must be one of {', '.join(FORMATS)}")
-        cursor = _int(msg, "cursor", required=False)
-        rewrites = msg.get("rewrites", True)
-        if not isinstance(rewrites, bool):
-            raise FrameError("bad_request", "'rewrites' must be true or false")
         old = self.docs.get(doc)
         if old is None and len(self.docs) >= limits.max_docs_per_connection:
             self._forget_finished()
@@ -198,8 +201,8 @@ class Connection:
             await self._run_analysis(doc, state, fmt, point, rewrites)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001
-            log.exception("internal error during an analysis")
+        except Exception as exc:  # noqa: BLE001
+            log_internal(log, "an analysis", exc)
             self._finish_with_error(doc, state, "internal", "internal server error")
 
     async def _run_analysis(self, doc: str, state: DocState, fmt: str, point: int, rewrites: bool) -> None:
@@ -274,32 +277,27 @@ class Connection:
             state.finished = True
             self.emit({"type": "done", "doc": doc, "version": state.version, "cancelled": True, "error": code})
 
-    def _rewrite(self, msg: dict[str, Any]) -> None:
+    def _rewrite(self, msg: RewriteFrame) -> None:
         limits = self.services.config.limits
-        rid = msg.get("id")
-        if not isinstance(rid, (str, int)) or isinstance(rid, bool) or len(str(rid)) > MAX_ID:
-            raise FrameError("bad_request", "a rewrite needs an 'id' (string or integer)")
-        labels = msg.get("labels")
-        if labels is not None and (not isinstance(labels, list) or any(l not in LABELS for l in labels)):
-            raise FrameError("bad_request", f"'labels' must be a list of: {', '.join(LABELS)}")
-        n = _int(msg, "n", required=False) or self.services.engine.candidates
+        rid, labels = msg.id, msg.labels
+        n = self.services.engine.candidates if msg.n is None else msg.n
         if not 1 <= n <= limits.max_candidates:
-            raise FrameError("bad_request", f"'n' must be between 1 and {limits.max_candidates}")
+            raise FrameError("bad_request", f"n: must be between 1 and {limits.max_candidates}")
         offset, doc = 0, None
-        if "text" in msg:
-            sentence = msg["text"]
-            if not isinstance(sentence, str) or not sentence.strip():
-                raise FrameError("bad_request", "'text' must be a non-empty string")
+        if msg.text is not None:
+            sentence = msg.text
+        elif msg.doc is None:
+            raise FrameError("bad_request", "a rewrite needs 'text', or 'doc' with 'start' and 'end'")
         else:
-            doc = _doc_id(msg)
+            doc = msg.doc
             state = self.docs.get(doc)
             if state is None:
                 raise FrameError("bad_request", "unknown 'doc': send it with 'analyze' first, or send 'text'")
-            version = _int(msg, "version", required=False)
+            version = msg.version
             if version is not None and version != state.version:
                 raise FrameError("bad_request", f"version {version} of this doc is not the latest ({state.version})")
-            start, end = _int(msg, "start"), _int(msg, "end")
-            if not 0 <= start < end <= len(state.text):
+            start, end = msg.start, msg.end
+            if start is None or end is None or not 0 <= start < end <= len(state.text):
                 raise FrameError("bad_request", "'start' and 'end' must select text inside the document")
             sentence, offset = state.text[start:end], start
         if len(sentence) > limits.max_text_chars:
@@ -358,41 +356,50 @@ def rewrite_fields(w: Rewrite) -> dict[str, Any]:
     }
 
 
+def encode(frame: dict[str, Any]) -> str:
+    """A frame as JSON text; a lone surrogate (echoed from the client's text) is sent escaped,
+    as JSON allows, since the websocket layer can only send text that encodes as UTF-8."""
+    raw = json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(frame, separators=(",", ":")) if has_surrogate(raw) else raw
+
+
 def _parse(raw: str) -> dict[str, Any]:
     try:
         msg = json.loads(raw)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise FrameError("bad_request", f"malformed JSON: {exc}"[:200]) from None
+    except ValueError:  # an integer of more than sys.get_int_max_str_digits() digits
+        raise FrameError("bad_request", "malformed JSON: a number has too many digits") from None
     if not isinstance(msg, dict):
         raise FrameError("bad_request", "each frame must be one JSON object")
     return msg
 
 
+def _validate(model: type[BaseModel], msg: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(msg)
+    except ValidationError as exc:
+        raise FrameError("bad_request", describe(exc.errors(include_url=False, include_input=False))) from None
+
+
 def _ids(raw: str) -> dict[str, Any]:
-    """doc/id of a frame, echoed in its error frame when they can be read."""
+    """doc/id of a frame (and version, for an analyze), echoed in its error frame when valid."""
     try:
         msg = json.loads(raw)
     except Exception:  # noqa: BLE001
         return {}
     if not isinstance(msg, dict):
         return {}
-    return {k: msg[k] for k in ("doc", "id") if isinstance(msg.get(k), (str, int)) and len(str(msg[k])) <= MAX_ID}
-
-
-def _doc_id(msg: dict[str, Any]) -> str:
-    doc = msg.get("doc")
-    if isinstance(doc, bool) or not isinstance(doc, (str, int)) or not str(doc) or len(str(doc)) > MAX_ID:
-        raise FrameError("bad_request", f"'doc' must be a non-empty string or integer (at most {MAX_ID} characters)")
-    return doc  # type: ignore[return-value]
-
-
-def _int(msg: dict[str, Any], key: str, *, required: bool = True) -> int | None:
-    value = msg.get(key)
-    if value is None and not required:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**53:
-        raise FrameError("bad_request", f"'{key}' must be a non-negative integer")
-    return value
+    out: dict[str, Any] = {}
+    for key in ("doc", "id"):
+        value = msg.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and len(str(value)) <= MAX_ID \
+                and not (isinstance(value, str) and has_surrogate(value)):
+            out[key] = value
+    version = msg.get("version")
+    if msg.get("type") == "analyze" and isinstance(version, int) and not isinstance(version, bool) and 0 <= version < 2**53:
+        out["version"] = version
+    return out
 
 
 async def handle(ws: WebSocket, services: Services) -> None:
@@ -402,6 +409,7 @@ async def handle(ws: WebSocket, services: Services) -> None:
         await ws.close(code=1013, reason="too many connections")
         return
     services.connections += 1
+    log.debug("websocket connected (%d open)", services.connections)
     try:
         await Connection(ws, services).serve()
     finally:
