@@ -112,9 +112,9 @@ async def test_debug_log_holds_no_user_text_and_no_token(server):
         c.post("/v1/analyze", json={"text": SECRET, "format": SECRET_WORD})
     time.sleep(0.5)
     log = server.log()
-    assert " DEBUG biaslsp.server: websocket connected" in log  # debug logging is on ...
-    assert SECRET_WORD[:8] not in log and SECRET_WORD[-8:] not in log  # ... yet no user text (websockets cuts the middle)
+    assert SECRET_WORD[:8] not in log and SECRET_WORD[-8:] not in log  # no user text (websockets cut the middle) ...
     assert server.token not in log and server.token[:12] not in log
+    assert " DEBUG biaslsp.server: websocket connected" in log  # ... though debug logging is on
 
 
 # -- item 5: lone surrogates -------------------------------------------------------------------

@@ -2,14 +2,17 @@
 tests/test_server_stream.py already make (evil Origin/Host/empty Host on REST and on the websocket
 handshake, missing and wrong tokens, 1009 at a 64 KiB frame limit, 0.0.0.0 without --allow-remote):
 tokens where they do not belong, repeated headers, cross-site simple POSTs, frames over the default
-1 MiB limit whole and in fragments, binding every non-loopback address of this machine, and no
-user text or token in the log after all of it."""
+1 MiB limit whole and in fragments, binding every non-loopback address of this machine, a
+thousand idle and half-sent connections held open without a token, and no user text or token in
+the log after all of it."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import socket
+import statistics
+import time
 
 import httpx
 import psutil
@@ -100,6 +103,52 @@ async def test_wrong_tokens_on_the_websocket(target):
                 pass
         assert info.value.response.status_code == 401
         refused("websocket with a missing or wrong token")
+
+
+async def test_a_thousand_idle_and_half_sent_connections_starve_nobody(target, figures):
+    """Connections opened without a token and never finished (half send part of a request head)
+    used to fill uvicorn's limit_concurrency (192), after which every request got 503."""
+    held, n = [], 1000
+    for i in range(n):
+        reader, writer = await asyncio.open_connection("127.0.0.1", target.port)
+        if i % 2:
+            writer.write(f"POST /v1/analyze HTTP/1.1\r\nHost: 127.0.0.1:{target.port}\r\nX-Slow: ".encode())
+        held.append((reader, writer))
+    opened = time.monotonic()
+    try:
+        health, analyze, codes = [], [], []
+        async with httpx.AsyncClient(base_url=target.base, timeout=10) as c:
+            for k in range(20):
+                t = time.monotonic()
+                codes.append((await c.get("/health")).status_code)
+                health.append(time.monotonic() - t)
+                if k % 4 == 0:
+                    t = time.monotonic()
+                    codes.append((await c.post("/v1/analyze", json={"text": f"{SECRET} {k}", "rewrites": False},
+                                               headers=target.auth)).status_code)
+                    analyze.append(time.monotonic() - t)
+        assert set(codes) == {200}, codes
+        closed = 0
+        for reader, _ in held:  # what is left of the held connections is cut at the head deadline
+            try:
+                if await asyncio.wait_for(reader.read(), 15) == b"":
+                    closed += 1
+            except (TimeoutError, ConnectionError):
+                pass
+        cut_after = time.monotonic() - opened
+        assert closed == n
+        stats = target.stats()
+    finally:
+        for _, writer in held:
+            writer.close()
+    refused(f"{n} idle or half-sent connections (closed: crowded out or at the head deadline)")
+    figures["starvation"] = {
+        "held_connections": n, "requests": len(codes), "all_200": True,
+        "health_p50_ms": round(statistics.median(health) * 1000, 1), "health_max_ms": round(max(health) * 1000, 1),
+        "analyze_p50_ms": round(statistics.median(analyze) * 1000, 1), "analyze_max_ms": round(max(analyze) * 1000, 1),
+        "all_held_closed_within_s": round(cut_after, 1),
+        "closed_crowded": stats["connections_closed_crowded"], "closed_slow": stats["connections_closed_slow"],
+    }
 
 
 def non_loopback_addresses() -> list[str]:
