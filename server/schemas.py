@@ -50,7 +50,7 @@ def _not_blank(value: str) -> str:
 
 
 Identifier = Annotated[Any, BeforeValidator(_identifier)]
-Sentence = Annotated[StrictStr, AfterValidator(_not_blank), Field(description="one sentence to rewrite")]
+Sentence = Annotated[StrictStr, AfterValidator(_not_blank), Field(min_length=1, description="one sentence to rewrite")]
 
 
 class AnalyzeRequest(BaseModel):
