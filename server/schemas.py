@@ -104,3 +104,5 @@ class ErrorModel(BaseModel):
 
 class HealthModel(BaseModel):
     status: Literal["ok"]
+    service: Literal["biaslsp"] = "biaslsp"
+    proof: str | None = Field(None, description="HMAC of ?challenge= with the token (biaslsp/identity.py)")
