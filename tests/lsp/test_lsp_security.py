@@ -21,6 +21,7 @@ import zlib
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 import pytest_lsp
 from lsprotocol import types
@@ -183,7 +184,7 @@ async def test_invalid_server_url_is_refused_without_showing_the_token(client: L
     configure(client)
 
 
-# -- item 3: -v logs neither the token nor document text ----------------------------------------
+# -- the real server's side of the proof, and item 3: -v logs neither the token nor text ----------
 
 @pytest.fixture(scope="module")
 def real_server():
@@ -191,6 +192,18 @@ def real_server():
     assert srv.token == TOKEN
     yield srv
     srv.stop()
+
+
+async def test_real_server_proves_it_holds_the_token(real_server):
+    challenge = secrets.token_hex(32)
+    base = f"http://127.0.0.1:{real_server.port}/health"
+    answer = httpx.get(base, params={"challenge": challenge}, timeout=30).json()
+    assert answer["service"] == "biaslsp"
+    assert identity.proof_matches(answer["proof"], TOKEN, real_server.port, challenge)
+    assert not identity.proof_matches(answer["proof"], TOKEN, real_server.port + 1, challenge), "bound to its port"
+    assert not identity.proof_matches(answer["proof"], "not-the-token-at-all", real_server.port, challenge)
+    assert httpx.get(base, timeout=30).json() == {"status": "ok"}, "no challenge, no identity"
+    assert "proof" not in httpx.get(base, params={"challenge": "x" * 20}, timeout=30).json()
 
 
 @pytest_lsp.fixture(scope="module", config=ClientServerConfig(

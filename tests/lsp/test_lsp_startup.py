@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import time
 from pathlib import Path
 
@@ -15,13 +14,12 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from lsp_helpers import NATIVE, capabilities, diagnostics_for, make_client, open_doc, plain, wait_until
+from lsp_helpers import NATIVE, SERVER_CMD, capabilities, diagnostics_for, make_client, open_doc, plain, wait_until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-# `biaslsp --stdio` goes through biaslsp/cli.py, which builds every subcommand's parser first;
-# `python -m biaslsp.lsp` is the language server's own entry point.
-SERVER = [sys.executable, "-m", "biaslsp.lsp", "--stdio"]
+# what editors run: `biaslsp --stdio` (through biaslsp/cli.py, which builds every subcommand's parser)
+SERVER = SERVER_CMD
 MODEL_LIBRARIES = re.compile(r"libtorch|onnxruntime|/spacy/|/thinc/|/tokenizers/|/transformers/")
 
 
