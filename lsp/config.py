@@ -3,6 +3,9 @@
 The project file wins over editor settings for the keys it sets (editors such as VS Code
 send every setting with its default filled in); allow and deny lists are unioned over
 all layers. Keys are camelCase; the TOML file may also use snake_case or a [biaslsp] table.
+
+A project file comes with the repository, so it is not trusted with where text goes:
+`serverUrl` and `serverToken` there are ignored with a warning (USER_ONLY).
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ class Settings:
 
 
 KEYS = {f.name for f in fields(Settings)}
+USER_ONLY = frozenset({"serverUrl", "serverToken"})  # decide where document text (and the token) go
 _NORMAL = {re.sub(r"[_\-]", "", k).lower(): k for k in KEYS}
 
 
@@ -97,8 +101,9 @@ def _as_list(value: Any) -> tuple[str, ...]:
     raise ValueError(f"expected a list of strings, got {type(value).__name__}")
 
 
-def normalise(raw: Any) -> tuple[dict[str, Any], list[str]]:
-    """Known keys with checked values from one layer, and a list of problems."""
+def normalise(raw: Any, refused: frozenset[str] = frozenset()) -> tuple[dict[str, Any], list[str]]:
+    """Known keys with checked values from one layer, and a list of problems; keys in
+    `refused` are dropped with a problem each."""
     if not isinstance(raw, dict):
         return {}, ([] if raw is None else [f"settings must be an object, got {type(raw).__name__}"])
     if isinstance(raw.get(SECTION), dict):
@@ -108,6 +113,10 @@ def normalise(raw: Any) -> tuple[dict[str, Any], list[str]]:
     for key, value in raw.items():
         name = _NORMAL.get(re.sub(r"[_\-]", "", str(key)).lower())
         if name is None or value is None:
+            continue
+        if name in refused:
+            problems.append(f"{key} is not allowed in a project file, which comes with the repository and could "
+                            f"send your text and token elsewhere; set biaslsp.{name} in your own editor settings")
             continue
         try:
             out[name] = _check(name, value)
@@ -148,8 +157,16 @@ def _check(name: str, value: Any) -> Any:
         if n < 0:
             raise ValueError("must not be negative")
         return n
-    if name in {"serverUrl", "serverToken"}:
-        return str(value).strip()
+    if name == "serverUrl":
+        from .remote import check_server_url
+
+        return check_server_url(str(value))  # ValueError says why, without the URL's secrets
+    if name == "serverToken":
+        from .redact import remember
+
+        token = str(value).strip()
+        remember(token)
+        return token
     return value
 
 
@@ -190,7 +207,7 @@ def read_project_file(root: str | None) -> tuple[dict[str, Any], list[str]]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         return {}, [f"{path}: {exc}"]
-    values, problems = normalise(data)
+    values, problems = normalise(data, refused=USER_ONLY)
     return values, [f"{path}: {p}" for p in problems]
 
 

@@ -1,8 +1,8 @@
 """The server's own copy of each open document, with checked incremental edits.
 
-pygls keeps a copy too, but silently drops an edit whose range lies past the end of
-the document; here such a range is clamped and reported, so the user learns the
-editor and the server may disagree.
+pygls keeps a copy too, but clamps an edit whose range lies past the end of a line or
+of the document without a word; here such a range is detected before it is applied,
+clamped and reported, so the user learns the editor and the server may disagree.
 """
 
 from __future__ import annotations
@@ -25,7 +25,10 @@ class OpenDocument:
     encoding: str = "utf-16"
 
     def apply(self, changes, version: int) -> list[str]:
-        """Apply `changes` in order; returns descriptions of out-of-range edits (clamped)."""
+        """Apply `changes` in order; returns descriptions of out-of-range edits (clamped).
+
+        Each range is checked against this copy before anything changes it (pygls's own
+        copy is not consulted: it clamps silently and splits a lone `\\r` differently)."""
         problems = []
         for change in changes:
             rng = getattr(change, "range", None)
@@ -34,11 +37,8 @@ class OpenDocument:
                 continue
             index = LineIndex(self.text, self.encoding)
             for where, pos in (("start", rng.start), ("end", rng.end)):
-                bad = pos.line < 0 or pos.character < 0 or pos.line > len(index.starts) or (
-                    pos.line < len(index.starts) and pos.character > _units(index, pos.line)
-                ) or (pos.line == len(index.starts) and pos.character > 0)
-                if bad:
-                    problems.append(f"{where} {pos.line}:{pos.character} is outside the document ({len(index.starts)} lines)")
+                if not index.in_range(pos):
+                    problems.append(f"{where} {pos.line}:{pos.character} is outside the document ({index.line_count} lines)")
             start, end = index.offset(rng.start), index.offset(rng.end)
             if end < start:
                 problems.append(f"range end {rng.end.line}:{rng.end.character} is before its start")
@@ -46,10 +46,6 @@ class OpenDocument:
             self.text = self.text[:start] + change.text + self.text[end:]
         self.version = version
         return problems
-
-
-def _units(index: LineIndex, line: int) -> int:
-    return index.position(index.starts[line] + len(index.line_text(line))).character
 
 
 def looks_binary(text: str) -> bool:

@@ -4,21 +4,31 @@ One connection, shared by all documents. `analyze` sends an `analyze` frame and
 collects `sentence` frames until the matching `done`. When the server cannot be
 reached it raises `RemoteUnavailable`; the caller falls back to the in-process engine
 and calls again later (at most every `retry_s` seconds), which reconnects.
+
+Text and the token go only to a loopback URL (`check_server_url`), and only after the
+server there has proved, on each connection, that it holds the token
+(biaslsp/identity.py: a challenge on /health); the token travels in an Authorization
+header, never in the URL. No proxy is used for these loopback connections.
 """
 
 from __future__ import annotations
 
 import asyncio
+import http.client
+import ipaddress
 import json
 import logging
 import os
+import secrets
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
-from biaslsp.models import Rewrite, SentenceResult, Span
-from biaslsp.models.types import Edit
+from biaslsp import identity
+from biaslsp.models.types import Edit, Rewrite, SentenceResult, Span
+
+from .redact import redact, remember
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +65,72 @@ def default_token() -> str:
         return ""
 
 
-def stream_url(server_url: str, token: str) -> str:
-    """ws(s)://host:port/v1/stream?token=... from http(s):// or ws(s):// base URLs."""
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_server_url(server_url: str) -> str:
+    """`server_url` if it names a biaslsp server on this machine, else ValueError.
+
+    The error never repeats the URL's query or user-info (where a token might be)."""
+    url = server_url.strip()
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        host = parts.hostname or ""
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL ({redact(str(exc))})") from None
+    shown = f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+    if parts.scheme not in {"ws", "wss", "http", "https"}:
+        raise ValueError(f"{shown}: use ws://127.0.0.1:PORT (or http://); {parts.scheme or 'no'} scheme is not supported")
+    if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
+        raise ValueError(f"{shown}: the URL must not carry a user, query or fragment; put the token in biaslsp.serverToken "
+                         "(or let biaslsp read it from `biaslsp token`'s file)")
+    if not _is_loopback(host):
+        raise ValueError(f"{shown}: the model server must be on this machine (127.0.0.1, [::1] or localhost); "
+                         "biaslsp sends your documents and token to no other host")
+    return url
+
+
+def stream_url(server_url: str) -> str:
+    """ws(s)://host:port/v1/stream from http(s):// or ws(s):// base URLs (no token in it)."""
     parts = urlsplit(server_url.strip())
     scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme or "ws")
     path = parts.path.rstrip("/")
     if not path.endswith("/v1/stream"):
         path += "/v1/stream"
-    query = f"token={quote(token)}" if token else ""
-    return urlunsplit((scheme, parts.netloc, path, query, ""))
+    return urlunsplit((scheme, parts.netloc, path, "", ""))
+
+
+def _health(server_url: str, challenge: str, timeout: float) -> tuple[int, dict[str, Any]]:
+    """(port, body) of GET /health?challenge=... on the server, directly (no proxy, no redirect)."""
+    parts = urlsplit(server_url.strip())
+    secure = parts.scheme in {"https", "wss"}
+    port = parts.port or (443 if secure else 80)
+    conn_cls = http.client.HTTPSConnection if secure else http.client.HTTPConnection
+    conn = conn_cls(parts.hostname, port, timeout=timeout)
+    try:
+        conn.request("GET", f"/health?challenge={challenge}", headers={"Accept": "application/json"})
+        resp = conn.getresponse()
+        raw = resp.read(65536)
+        if resp.status != 200:
+            raise RemoteUnavailable(f"/health answered HTTP {resp.status}")
+    except OSError as exc:
+        raise RemoteUnavailable(str(exc) or type(exc).__name__) from exc
+    finally:
+        conn.close()
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = None
+    return port, body if isinstance(body, dict) else {}
 
 
 def sentence_from_frame(f: dict[str, Any]) -> SentenceResult:
@@ -92,8 +159,11 @@ def sentence_from_frame(f: dict[str, Any]) -> SentenceResult:
 
 class RemoteEngine:
     def __init__(self, server_url: str, token: str = "", *, timeout_s: float = 30.0, retry_s: float = 5.0) -> None:
-        self.server_url = server_url
-        self.url = stream_url(server_url, token or default_token())
+        self.server_url = check_server_url(server_url)
+        self.url = stream_url(self.server_url)
+        self.explicit_token = token
+        self._token = token or default_token()
+        remember(self._token)
         self.timeout_s = timeout_s
         self.retry_s = retry_s
         self._ws: Any = None
@@ -119,13 +189,28 @@ class RemoteEngine:
                 return
             self._last_try = time.monotonic()
             try:
-                self._ws = await asyncio.wait_for(websockets.connect(self.url, max_size=64 * 2**20, open_timeout=3), 5)
-            except Exception as exc:  # refused, DNS, handshake rejected (401/403), timeout
+                await self._prove()
+                self._ws = await asyncio.wait_for(
+                    websockets.connect(self.url, max_size=64 * 2**20, open_timeout=3, proxy=None,
+                                       additional_headers={"Authorization": f"Bearer {self._token}"}),
+                    5,
+                )
+            except Exception as exc:  # refused, not proven, handshake rejected (401/403), timeout
                 self.down_since = self.down_since or time.monotonic()
-                self.last_error = str(exc) or type(exc).__name__
-                raise RemoteUnavailable(self.last_error) from exc
+                self.last_error = redact(str(exc) or type(exc).__name__)
+                raise RemoteUnavailable(self.last_error) from None
             self.down_since = None
             self._reader = asyncio.create_task(self._read(self._ws))
+
+    async def _prove(self) -> None:
+        """Check that the server holds our token before sending it anything else."""
+        if not self._token:
+            raise RemoteUnavailable("no token: run `biaslsp token` or set biaslsp.serverToken")
+        challenge = secrets.token_hex(32)
+        port, body = await asyncio.to_thread(_health, self.server_url, challenge, 3.0)
+        if body.get("service") != identity.SERVICE or not identity.proof_matches(body.get("proof"), self._token, port, challenge):
+            raise RemoteUnavailable("the server there did not prove it is your biaslsp serve (it does not hold your token); "
+                                    "nothing was sent to it")
 
     async def _read(self, ws: Any) -> None:
         try:
@@ -136,7 +221,7 @@ class RemoteEngine:
                     continue
                 self._dispatch(frame)
         except Exception as exc:  # connection closed
-            self.last_error = str(exc) or type(exc).__name__
+            self.last_error = redact(str(exc) or type(exc).__name__)
         finally:
             if self._ws is ws:
                 self._ws = None

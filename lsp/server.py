@@ -2,15 +2,23 @@
 
 One handler per LSP feature; the work is in small modules:
 positions (UTF-16), documents (edits), config, suppress (inline comments),
-diagnostics, actions (code actions), hover, remote (model server client).
+diagnostics, actions (code actions), hover, remote (model server client),
+redact (secrets out of messages and logs).
+
+The event loop only moves messages: the model loads in the background after
+`initialized` (with `$/progress` and `biaslsp/status`), analysis runs on the engine's
+thread, and preparing a document and converting findings to LSP positions run on worker
+threads, so one long document never holds up the others.
 """
+
+from __future__ import annotations
 
 import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -18,18 +26,25 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 
 from biaslsp import __version__
-from biaslsp.models import BiaslspError, Engine, guess_format, mask
+from biaslsp.models.errors import BiaslspError
+from biaslsp.models.markup import guess_format, mask
 
 from . import actions, config, hover
 from .diagnostics import Finding, build, relabel, summary_json, summary_title
 from .documents import OpenDocument, looks_binary
 from .positions import LineIndex
+from .redact import redact
 from .remote import RemoteEngine, RemoteError, RemoteUnavailable
 from .suppress import blank_directives, parse
+
+if TYPE_CHECKING:  # the engine (spaCy, the model runtime) is imported when the model loads
+    from biaslsp.models import Engine
 
 log = logging.getLogger(__name__)
 
 SUMMARY_METHOD = "biaslsp/summary"
+STATUS_METHOD = "biaslsp/status"  # {"state": "loading" | "ready" | "error", "message": str}
+LOAD_TITLE = "biaslsp: loading model\u2026"
 CMD_ALLOW = "biaslsp.allowTerm"
 CMD_DISABLE = "biaslsp.disableCategory"
 CMD_SUMMARY = "biaslsp.showSummary"
@@ -48,16 +63,13 @@ class DocState:
 
 
 class BiasProtocol(LanguageServerProtocol):
-    """pygls's protocol, except that a didChange it cannot apply to its own copy (an unknown
-    document, a range it cannot handle) still reaches our handler, which checks and reports it."""
+    """pygls's protocol, except that didChange goes to our handler untouched: pygls would
+    clamp an out-of-range edit silently (and split lines differently) before we could check
+    it. Our handler applies the edit to our copy (lsp/documents.py), reports a bad range,
+    and then hands pygls's copy the resulting text."""
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
-        try:
-            for change in params.content_changes:
-                self.workspace.update_text_document(params.text_document, change)
-        except Exception as exc:  # lsp/documents.py keeps the copy we analyse
-            log.debug("pygls could not apply a change: %s", exc)
         if (user_handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
             yield user_handler, (params,), None
 
@@ -77,6 +89,8 @@ class BiasServer(LanguageServer):
         self._base: Engine | None = None
         self._engines: dict[tuple, Engine] = {}
         self._model_task: asyncio.Future | None = None
+        self.model_status: dict[str, str] = {"state": "idle", "message": "the model loads when it is first needed"}
+        self._problems_shown: set[str] = set()
         self.remote: RemoteEngine | None = None
         self.remote_warned = False
         self.remote_logged = False
@@ -94,7 +108,15 @@ class BiasServer(LanguageServer):
     # -- settings --------------------------------------------------------
 
     def message(self, text: str, kind: types.MessageType = types.MessageType.Warning) -> None:
-        self.window_show_message(types.ShowMessageParams(type=kind, message=f"biaslsp: {text}"))
+        self.window_show_message(types.ShowMessageParams(type=kind, message=redact(f"biaslsp: {text}")))
+
+    def log_line(self, text: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        self.window_log_message(types.LogMessageParams(type=kind, message=redact(f"biaslsp: {text}")))
+
+    def set_status(self, state: str, message: str) -> None:
+        """Tell the client what the model is doing (a status bar can show it)."""
+        self.model_status = {"state": state, "message": message}
+        self.protocol.notify(STATUS_METHOD, dict(self.model_status))
 
     def reload_settings(self) -> None:
         layers, problems = [], []
@@ -106,13 +128,16 @@ class BiasServer(LanguageServer):
         problems += bad
         self.settings = config.merge(*layers, self.project_settings, self.session_settings)
         for p in problems:
-            self.message(f"ignoring a setting: {p}")
+            if p not in self._problems_shown:  # once, not on every reload
+                self.message(f"ignoring a setting: {p}")
+        self._problems_shown = set(problems)
         url = self.settings.serverUrl
-        if self.remote and (not url or self.remote.server_url != url):
+        token = self.settings.serverToken
+        if self.remote and (not url or self.remote.server_url != url or self.remote.explicit_token != token):
             asyncio.ensure_future(self.remote.close())
             self.remote = None
         if url and self.remote is None:
-            self.remote = RemoteEngine(url, self.settings.serverToken)
+            self.remote = RemoteEngine(url, token)
             self.remote_warned = self.remote_logged = False
 
     async def pull_client_settings(self) -> None:
@@ -135,13 +160,16 @@ class BiasServer(LanguageServer):
     def _load_model(self) -> Engine:
         import os
 
-        import torch
-
         from biaslsp.models import default_engine
 
-        # An editor wants low latency on one-sentence batches, next to other busy processes:
-        # one intra-op thread has a much shorter tail than torch's default (all cores).
-        torch.set_num_threads(max(1, int(os.environ.get("BIASLSP_LSP_THREADS", "1"))))
+        try:
+            import torch
+        except ImportError:  # a runtime without torch sets its own threads
+            pass
+        else:
+            # An editor wants low latency on one-sentence batches, next to other busy processes:
+            # one intra-op thread has a much shorter tail than torch's default (all cores).
+            torch.set_num_threads(max(1, int(os.environ.get("BIASLSP_LSP_THREADS", "1"))))
         return default_engine()
 
     async def base_engine(self) -> Engine:
@@ -152,28 +180,35 @@ class BiasServer(LanguageServer):
         return self._base
 
     async def _load_with_progress(self) -> Engine:
+        """Load the model on the engine thread, with `$/progress` (when the client can create
+        a progress token) and `biaslsp/status` notifications either way."""
         loop = asyncio.get_running_loop()
+        self.set_status("loading", "loading the bias model\u2026")
         token = None
         caps = self.client_capabilities.window
         if caps and caps.work_done_progress:
-            token = "biaslsp-model-load"
+            token = f"biaslsp-model-load-{id(self)}-{time.monotonic_ns()}"
             try:
                 await asyncio.wait_for(self.work_done_progress.create_async(token), 5)
-                self.work_done_progress.begin(
-                    token, types.WorkDoneProgressBegin(title="biaslsp", message="Loading the bias model", cancellable=False)
-                )
+                self.work_done_progress.begin(token, types.WorkDoneProgressBegin(
+                    title=LOAD_TITLE, message="loading the bias model; diagnostics follow when it is ready", cancellable=False))
             except Exception:
                 token = None
         t0 = time.perf_counter()
         try:
             engine = await loop.run_in_executor(self.executor, self._load_model)
         except Exception as exc:
-            self.message(f"could not load the bias model: {exc}", types.MessageType.Error)
             self._model_task = None
-            raise
-        finally:
+            detail = redact(str(exc) or type(exc).__name__)
             if token:
-                self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"Model loaded in {time.perf_counter() - t0:.1f} s"))
+                self.work_done_progress.end(token, types.WorkDoneProgressEnd(message="the model could not be loaded"))
+            self.set_status("error", f"could not load the bias model: {detail}")
+            self.message(f"could not load the bias model: {detail}", types.MessageType.Error)
+            raise
+        took = f"bias model ready in {time.perf_counter() - t0:.1f} s"
+        if token:
+            self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=took))
+        self.set_status("ready", took)
         return engine
 
     async def engine(self) -> Engine:
@@ -183,6 +218,8 @@ class BiasServer(LanguageServer):
             return base
         key = tuple(sorted(th.items()))
         if key not in self._engines:
+            from biaslsp.models import Engine
+
             self._engines[key] = Engine(base.classifier, base.rewriter, terms=base.terms, thresholds=th,
                                         max_chars=max(base.max_chars, self.settings.maxDocumentSize))
         return self._engines[key]
@@ -197,8 +234,7 @@ class BiasServer(LanguageServer):
                     self.remote_warned = False
                 if not self.remote_logged:
                     self.remote_logged = True
-                    self.window_log_message(types.LogMessageParams(
-                        type=types.MessageType.Info, message=f"biaslsp: analysing with the model server at {self.remote.server_url}"))
+                    self.log_line(f"analysing with the model server at {self.remote.server_url}")
                 return [relabel(s, self.settings, self.settings.thresholds) for s in sentences]
             except RemoteUnavailable as exc:
                 if not self.remote_warned:
@@ -242,21 +278,26 @@ class BiasServer(LanguageServer):
             await asyncio.sleep(delay)
         doc = state.doc
         version, text = doc.version, doc.text
+        index = None
         try:
-            findings, summary = await self._findings(state, version, text)
+            findings, summary, index = await self._findings(state, version, text)
         except asyncio.CancelledError:
             raise
         except BiaslspError as exc:
             self.message(f"{_name(doc.uri)}: {exc}")
             findings, summary = [], None
         except Exception as exc:  # never let one document take the server down
-            log.exception("analysis failed")
+            log.exception("analysis failed (%s)", type(exc).__name__)
             self.message(f"analysis of {_name(doc.uri)} failed: {exc}", types.MessageType.Error)
             findings, summary = [], None
         if doc.version != version or self.docs.get(doc.uri) is not state:
             return  # stale: a newer run is (or will be) scheduled
+        if index is None:
+            index = await asyncio.to_thread(LineIndex, text, doc.encoding)
+            if doc.version != version or self.docs.get(doc.uri) is not state:
+                return
         state.findings, state.summary, state.done_version = findings, summary, version
-        state.index = LineIndex(text, doc.encoding)
+        state.index = index
         if not self.pull_mode:
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=doc.uri, version=version, diagnostics=[f.diagnostic for f in findings])
@@ -267,27 +308,26 @@ class BiasServer(LanguageServer):
         state.changed = asyncio.Event()
 
     async def _findings(self, state: DocState, version: int, text: str):
+        """(findings, summary, index) of one version; the index is None when it was not checked."""
         doc, s = state.doc, self.settings
         path = to_fs_path(doc.uri) if doc.uri.startswith("file:") else None
         if not s.applies_to(path, self.root):
-            return [], None
+            return [], None, None
         if len(text) > s.maxDocumentSize:
             notice = (
                 f"{_name(doc.uri)} is {len(text):,} characters, over the limit of {s.maxDocumentSize:,}; "
                 "it is not checked (setting biaslsp.maxDocumentSize)"
             )
             self._notice(state, notice)
-            return [], None
-        if looks_binary(text):
+            return [], None, None
+        if await asyncio.to_thread(looks_binary, text):
             self._notice(state, f"{_name(doc.uri)} looks like binary content; it is not checked")
-            return [], None
+            return [], None, None
         state.notice = ""
         fmt = guess_format(path or doc.uri, doc.language_id)
-        prepared = blank_directives(text)
+        prepared = await asyncio.to_thread(blank_directives, text)
         sentences = await self.analyze(doc.uri, version, prepared, fmt)
-        index = LineIndex(text, doc.encoding)
-        sup = parse(text, index.line_of)
-        return build(text, sentences, index, s, sup, version, mask(prepared, fmt))
+        return await asyncio.to_thread(_convert, text, sentences, doc.encoding, s, version, prepared, fmt)
 
     def _notice(self, state: DocState, text: str) -> None:
         if state.notice != text:
@@ -320,6 +360,14 @@ class BiasServer(LanguageServer):
         return state
 
 
+def _convert(text: str, sentences, encoding: str, settings: config.Settings, version: int, prepared: str, fmt: str):
+    """Engine results -> LSP findings for one version (on a worker thread: linear in the text)."""
+    index = LineIndex(text, encoding)
+    sup = parse(text, index.line_of)
+    findings, summary = build(text, sentences, index, settings, sup, version, mask(prepared, fmt))
+    return findings, summary, index
+
+
 def _name(uri: str) -> str:
     return uri.rsplit("/", 1)[-1] or uri
 
@@ -344,9 +392,17 @@ async def initialized(ls: BiasServer, params: types.InitializedParams) -> None:
         ls.reanalyse_all()
     if not ls.settings.serverUrl:
         try:
-            await ls.base_engine()  # load now, with $/progress, rather than on the first keystroke
+            # load now, in the background (initialize is already answered), rather than on the
+            # first keystroke; documents opened meanwhile get their diagnostics when it is ready
+            await ls.base_engine()
         except Exception:
             pass
+
+
+@server.feature(STATUS_METHOD)
+def model_status(ls: BiasServer, *args) -> dict[str, str]:
+    """The model's state, for clients that ask rather than listen."""
+    return dict(ls.model_status)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
@@ -366,6 +422,10 @@ def did_change(ls: BiasServer, params: types.DidChangeTextDocumentParams) -> Non
         ls.message(f"ignoring an edit to {_name(params.text_document.uri)}, which is not open")
         return
     problems = state.doc.apply(params.content_changes, params.text_document.version)
+    try:  # keep pygls's copy equal to ours (nothing here reads it, but pygls features might)
+        ls.workspace.update_text_document(params.text_document, types.TextDocumentContentChangeWholeDocument(text=state.doc.text))
+    except Exception:
+        pass
     if problems:
         ls.message(
             f"an edit to {_name(state.doc.uri)} was out of range ({'; '.join(problems)}); it was clamped, "

@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from biaslsp import identity
 from biaslsp.models import BiaslspError, Engine, InputTooLargeError, InvalidInputError
 
 from . import stream
@@ -97,9 +98,10 @@ def create_app(engine: Engine, config: ServerConfig, *, extra_hosts: tuple[str, 
         log_internal(log, "a request", exc)
         return _error(500, "internal", "internal server error")
 
-    @app.get("/health", response_model=HealthModel, summary="liveness (no token needed)")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
+    @app.get("/health", response_model=HealthModel, response_model_exclude_none=True,
+             summary="liveness and identity (no token needed)")
+    async def health(challenge: str | None = None) -> dict[str, str]:
+        return identity.health_answer(config.token, config.port, challenge)
 
     @app.get("/v1/info", response_model=InfoModel, summary="labels, models, device and limits")
     async def info() -> dict[str, Any]:

@@ -189,3 +189,5 @@ class ErrorModel(BaseModel):
 
 class HealthModel(BaseModel):
     status: Literal["ok"]
+    service: Literal["biaslsp"] | None = Field(None, description="with ?challenge= only")
+    proof: str | None = Field(None, description="HMAC of ?challenge= with the token (biaslsp/identity.py)")

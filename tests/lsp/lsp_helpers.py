@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
+import re
 import sys
 import time
 from pathlib import Path
@@ -36,11 +38,14 @@ def make_client() -> LanguageClient:
     conv.register_structure_hook(Union[types.Command, types.CodeAction], _action)
     client.diag_versions = {}
     client.summaries = {}
+    client.diag_hooks = []  # more callables(client, params) to run on each publishDiagnostics
 
     @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
     def _diags(client: LanguageClient, params: types.PublishDiagnosticsParams):
         client.diagnostics[params.uri] = params.diagnostics
         client.diag_versions[params.uri] = params.version
+        for hook in client.diag_hooks:
+            hook(client, params)
 
     @client.feature("biaslsp/summary")
     def _summary(client: LanguageClient, params):
@@ -99,22 +104,33 @@ def open_doc(client: LanguageClient, uri: str, text: str, language: str = "plain
 
 
 def utf16(s: str) -> int:
-    return len(s.encode("utf-16-le")) // 2
+    return len(s.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _line_starts(text: str) -> list[int]:
+    """Line starts as the LSP specification counts them: \\n, \\r\\n and a lone \\r end a line."""
+    return [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+
+
+def _line_end(text: str, starts: list[int], line: int) -> int:
+    if line + 1 < len(starts):
+        end = starts[line + 1]
+        return end - 2 if text[end - 2 : end] == "\r\n" else end - 1
+    return len(text)
 
 
 def offset_of(text: str, pos: types.Position) -> int:
     """Character offset of an LSP (UTF-16) position, computed independently of the server."""
-    lines = text.split("\n")
-    base = sum(len(l) + 1 for l in lines[: pos.line])
-    line = lines[pos.line].encode("utf-16-le")
-    return base + len(line[: pos.character * 2].decode("utf-16-le"))
+    starts = _line_starts(text)
+    base = starts[pos.line]
+    line = text[base : _line_end(text, starts, pos.line)].encode("utf-16-le", "surrogatepass")
+    return base + len(line[: pos.character * 2].decode("utf-16-le", "surrogatepass"))
 
 
 def position_of(text: str, offset: int) -> types.Position:
-    before = text[:offset]
-    line = before.count("\n")
-    col = utf16(before[before.rfind("\n") + 1 :])
-    return types.Position(line=line, character=col)
+    starts = _line_starts(text)
+    line = bisect.bisect_right(starts, offset) - 1
+    return types.Position(line=line, character=utf16(text[starts[line] : offset]))
 
 
 def range_text(text: str, rng: types.Range) -> str:
