@@ -14,6 +14,7 @@ from dataclasses import replace
 from .backends import Classifier, Rewriter
 from .errors import InputTooLargeError, InvalidInputError
 from .labels import EXPLANATIONS, LABELS
+from .limits import DEFAULT_MAX_CHARS
 from .markup import Format, mask
 from .rewrite import apply_edits, diff_edits
 from .segment import Sentence, split_sentences
@@ -22,7 +23,6 @@ from .summary import summarize
 from .terms import TermTable, load_terms
 from .types import Analysis, Rewrite, SentenceResult, Span
 
-DEFAULT_MAX_CHARS = 1_000_000
 DEFAULT_CANDIDATES = 3
 
 
