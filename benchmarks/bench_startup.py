@@ -62,6 +62,7 @@ async def _first_result(port: int, token_file: Path, t0: float, timeout: float =
     """Seconds from launch to /health answering (any state) and to the first streamed sentence frame."""
     import httpx
     import websockets
+    import websockets.exceptions
 
     answered = None
     while time.perf_counter() - t0 < timeout:

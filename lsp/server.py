@@ -135,14 +135,11 @@ class BiasServer(LanguageServer):
     def _load_model(self) -> Engine:
         import os
 
-        import torch
-
         from biaslsp.models import default_engine
 
         # An editor wants low latency on one-sentence batches, next to other busy processes:
-        # one intra-op thread has a much shorter tail than torch's default (all cores).
-        torch.set_num_threads(max(1, int(os.environ.get("BIASLSP_LSP_THREADS", "1"))))
-        return default_engine()
+        # one intra-op thread has a much shorter tail than the runtime's default (all cores).
+        return default_engine(threads=max(1, int(os.environ.get("BIASLSP_LSP_THREADS", "1"))))
 
     async def base_engine(self) -> Engine:
         if self._base is None:

@@ -48,6 +48,9 @@ class Encoder:
         self.position_and_type = table["position"] + table["token_type"][0]  # every sentence is segment 0
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        # idle pool threads sleep instead of spinning: on a shared 2-core machine spinning threads
+        # fought the editor, the server's event loop and each other
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         if threads:
             options.intra_op_num_threads = threads
         self.session = ort.InferenceSession(str(folder / ENCODER_FILE), options, providers=["CPUExecutionProvider"])

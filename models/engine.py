@@ -215,14 +215,15 @@ _default: Engine | None = None
 _default_lock = threading.Lock()
 
 
-def default_engine() -> Engine:
-    """The engine on the embedded default model, loaded once per process."""
+def default_engine(*, threads: int | None = None) -> Engine:
+    """The engine on the embedded default model, loaded once per process (`threads`: its
+    onnxruntime intra-op threads, taken by the first call; default all cores)."""
     global _default
     with _default_lock:
         if _default is None:
             from .embedded import EmbeddedClassifier
 
-            _default = Engine(EmbeddedClassifier.load())
+            _default = Engine(EmbeddedClassifier.load(threads=threads))
         return _default
 
 
