@@ -114,6 +114,10 @@ def run(args: argparse.Namespace) -> int:
             import torch
 
             torch.set_num_threads(args.threads)  # an oversubscribed torch pool spins against the event loop
+        if not args.classifier:  # the embedded model's onnxruntime threads; build_engine reuses this engine
+            from biaslsp.models import default_engine
+
+            default_engine(threads=args.threads)
         engine, device = build_engine(ModelOptions(args.classifier, args.adapter, args.rewriter, args.device, args.quantize))
         log.info("classifier: %s; rewriter: %s; device: %s; threads: %d", engine.classifier.name, engine.rewriter.name, device, args.threads)
         return create_app(engine, config_from_args(args, config.token, device))
