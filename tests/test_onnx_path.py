@@ -136,8 +136,15 @@ def test_the_onnx_export_reproduces_the_shipped_files(tmp_path):
     folder.mkdir()
     for name in ("config.json", "classifier.safetensors"):
         shutil.copyfile(WEIGHTS_DIR / name, folder / name)
-    for path in export(folder):
-        assert filecmp.cmp(path, WEIGHTS_DIR / path.name, shallow=False), f"{path.name} differs from the shipped file"
+    written = export(folder)
+    for path in written:
+        if path.suffix != ".onnx":  # numpy-made files: the same bytes
+            assert filecmp.cmp(path, WEIGHTS_DIR / path.name, shallow=False), f"{path.name} differs from the shipped file"
+    # the graph's bytes can change with onnx/onnxruntime's versions; its numbers must not
+    for name in ("lexical.safetensors", "lexical_vocab.json", "terms.json"):
+        shutil.copyfile(WEIGHTS_DIR / name, folder / name)
+    fresh, shipped = EmbeddedClassifier.load(folder).predict(SENTENCES), EmbeddedClassifier.load().predict(SENTENCES)
+    assert max(abs(a[l] - b[l]) for a, b in zip(fresh, shipped) for l in a) < 1e-4
 
 
 def test_a_folder_without_the_onnx_files_says_how_to_make_them(tmp_path):
