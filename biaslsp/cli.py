@@ -16,6 +16,7 @@ COMMANDS = {
     "check": ("biaslsp.models.check_cli", "check job ads for biased language"),
     "eval": ("biaslsp.models.eval_cli", "evaluate a model on a benchmark parquet file"),
     "train": ("biaslsp.models.train", "train the embedded default model"),
+    "export-onnx": ("biaslsp.models.export_cli", "write a model folder's ONNX encoder files (needs the [train] extra)"),
     "serve": ("biaslsp.server.cli", "run the local model server"),
     "token": ("biaslsp.server.cli_token", "print this install's API token for the server"),
     "lsp": ("biaslsp.lsp.cli", "run the language server (same as `biaslsp --stdio`)"),
@@ -28,7 +29,25 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line, if any (the first word that is not an option)."""
+    rest = list(argv)
+    while rest:
+        word = rest.pop(0)
+        if word == "--tcp":
+            rest = rest[1:]
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; only the chosen subcommand's module is imported to add its arguments.
+
+    Importing every subcommand (spaCy, the model runtime, the server stack) made `--help`,
+    `--version` and usage errors take seconds; now they import nothing beyond argparse.
+    `argv=None` builds every subcommand's arguments (documentation, tests).
+    """
     from biaslsp import __version__
 
     parser = _Parser(prog="biaslsp", description="Find biased language in job ads and propose rewrites.")
@@ -36,8 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--stdio", action="store_true", help="run the language server over stdio")
     parser.add_argument("--tcp", type=int, metavar="PORT", help="run the language server on a TCP port")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    chosen = _chosen(argv) if argv is not None else None
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
+        if argv is not None and name != chosen:
+            continue
         try:
             importlib.import_module(module).add_arguments(p)
         except ImportError as exc:
@@ -46,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.stdio or args.tcp:
         args.command = "lsp"

@@ -162,15 +162,9 @@ class BiasServer(LanguageServer):
 
         from biaslsp.models import default_engine
 
-        try:
-            import torch
-        except ImportError:  # a runtime without torch sets its own threads
-            pass
-        else:
-            # An editor wants low latency on one-sentence batches, next to other busy processes:
-            # one intra-op thread has a much shorter tail than torch's default (all cores).
-            torch.set_num_threads(max(1, int(os.environ.get("BIASLSP_LSP_THREADS", "1"))))
-        return default_engine()
+        # An editor wants low latency on one-sentence batches, next to other busy processes:
+        # one intra-op thread has a much shorter tail than the runtime's default (all cores).
+        return default_engine(threads=max(1, int(os.environ.get("BIASLSP_LSP_THREADS", "1"))))
 
     async def base_engine(self) -> Engine:
         if self._base is None:

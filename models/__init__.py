@@ -2,25 +2,42 @@
 
     from biaslsp.models import analyze
     result = analyze("We want young, energetic rockstars.")
+
+Names are imported on first use (PEP 562): `biaslsp --help`, usage errors and the CLI's
+argument parsing import submodules such as `biaslsp.models.errors` without paying for spaCy
+and the model runtime that `engine` pulls in.
 """
+
+from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING, Any
 
-# Names are imported on first use (PEP 562), so that `biaslsp.models.errors` or `LABELS`
-# do not pull in spaCy and the model runtime: the language server answers `initialize`
-# before it loads them.
-_HOME = {
+_WHERE = {
     "Classifier": "backends", "Rewriter": "backends", "StreamingRewriter": "backends",
     "Engine": "engine", "analyze": "engine", "default_engine": "engine",
-    "BiaslspError": "errors", "DataError": "errors", "InputTooLargeError": "errors",
-    "InvalidInputError": "errors", "ModelLoadError": "errors",
+    "BiaslspError": "errors", "DataError": "errors", "InputTooLargeError": "errors", "InvalidInputError": "errors", "ModelLoadError": "errors",
     "EVAL_LABELS": "labels", "LABELS": "labels", "NEUTRAL": "labels",
     "guess_format": "markup", "mask": "markup",
     "Sentence": "segment", "split_sentences": "segment",
-    "Analysis": "types", "Edit": "types", "Rewrite": "types", "SentenceResult": "types", "Span": "types",
-    "Summary": "types",
+    "Analysis": "types", "Edit": "types", "Rewrite": "types", "SentenceResult": "types", "Span": "types", "Summary": "types",
 }
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 if TYPE_CHECKING:
     from .backends import Classifier, Rewriter, StreamingRewriter
@@ -30,19 +47,3 @@ if TYPE_CHECKING:
     from .markup import guess_format, mask
     from .segment import Sentence, split_sentences
     from .types import Analysis, Edit, Rewrite, SentenceResult, Span, Summary
-
-
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{home}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-__all__ = [
-    "Analysis", "BiaslspError", "Classifier", "DataError", "EVAL_LABELS", "Edit", "Engine", "InputTooLargeError",
-    "InvalidInputError", "LABELS", "ModelLoadError", "NEUTRAL", "Rewrite", "Rewriter", "Sentence", "SentenceResult",
-    "Span", "StreamingRewriter", "Summary", "analyze", "default_engine", "guess_format", "mask", "split_sentences",
-]

@@ -7,9 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import BiaslspError
+from .errors import BiaslspError, InputTooLargeError
 from .findings import Finding, findings
 from .labels import LABELS, TITLES, doc_url
+from .limits import DEFAULT_MAX_CHARS
 from .markup import Format, guess_format
 
 
@@ -70,8 +71,6 @@ def _print_text(path: str, found: list[Finding]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .engine import default_engine
-
     errors = 0
     any_findings = False
     results = []
@@ -79,8 +78,13 @@ def run(args: argparse.Namespace) -> int:
     for name in args.files:
         try:
             text = _read(name)
+            if len(text) > DEFAULT_MAX_CHARS:  # refused before the model loads (seconds saved)
+                raise InputTooLargeError(len(text), DEFAULT_MAX_CHARS)
             fmt: Format = guess_format(name) if args.input_format == "auto" else args.input_format
-            engine = engine or default_engine()
+            if engine is None:
+                from .engine import default_engine  # spaCy and the model: only once there is text to check
+
+                engine = default_engine()
             analysis = engine.analyze(text, fmt=fmt, rewrites=not args.no_rewrites)
         except BiaslspError as exc:
             print(f"biaslsp: {exc}", file=sys.stderr)

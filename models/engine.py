@@ -14,6 +14,7 @@ from dataclasses import replace
 from .backends import Classifier, Rewriter
 from .errors import InputTooLargeError, InvalidInputError
 from .labels import EXPLANATIONS, LABELS
+from .limits import DEFAULT_MAX_CHARS
 from .markup import Format, mask
 from .rewrite import apply_edits, diff_edits
 from .segment import Sentence, split_sentences
@@ -22,7 +23,6 @@ from .summary import summarize
 from .terms import TermTable, load_terms
 from .types import Analysis, Rewrite, SentenceResult, Span
 
-DEFAULT_MAX_CHARS = 1_000_000
 DEFAULT_CANDIDATES = 3
 
 
@@ -215,14 +215,15 @@ _default: Engine | None = None
 _default_lock = threading.Lock()
 
 
-def default_engine() -> Engine:
-    """The engine on the embedded default model, loaded once per process."""
+def default_engine(*, threads: int | None = None) -> Engine:
+    """The engine on the embedded default model, loaded once per process (`threads`: its
+    onnxruntime intra-op threads, taken by the first call; default all cores)."""
     global _default
     with _default_lock:
         if _default is None:
             from .embedded import EmbeddedClassifier
 
-            _default = Engine(EmbeddedClassifier.load())
+            _default = Engine(EmbeddedClassifier.load(threads=threads))
         return _default
 
 

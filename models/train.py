@@ -93,7 +93,7 @@ def token_states(texts: list[str], cache: Path | None) -> TokenStates:
     """Frozen MiniLM token states of each sentence, cached by the hash of the sentence list."""
     import torch
 
-    from .embedded import EmbeddedClassifier, load_base
+    from .torch_embedded import TorchEmbeddedClassifier, load_base
 
     if not texts:
         return TokenStates(np.zeros((0, 384), dtype=np.float16), np.zeros(0, dtype=np.int64))
@@ -103,7 +103,7 @@ def token_states(texts: list[str], cache: Path | None) -> TokenStates:
         saved = np.load(path)
         return TokenStates(saved["flat"], saved["lengths"])
     encoder, tokenizer, _ = load_base(6)
-    model = EmbeddedClassifier(encoder, torch.nn.Identity(), tokenizer, {"labels": list(LABELS)})
+    model = TorchEmbeddedClassifier(encoder, torch.nn.Identity(), tokenizer, {"labels": list(LABELS)})
     order = np.argsort([len(t) for t in texts])  # length buckets: little padding
     chunks: list[np.ndarray] = [np.zeros((0, 384), dtype=np.float16)] * len(texts)
     t0 = time.time()
@@ -386,5 +386,8 @@ def run(args: argparse.Namespace) -> int:
         },
     }
     (out / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+    from .onnx_export import export
+
+    export(out)  # the encoder files the default (torch-free) path runs on
     _log(f"model written to {out}")
     return 0

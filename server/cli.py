@@ -77,10 +77,7 @@ def _fail(message: str) -> int:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from biaslsp.models import ModelLoadError
-
-    from .app import create_app
-    from .engines import ModelOptions, build_engine
+    from .loading import DeferredApp
     from .logs import install as install_logging
     from .token import load_or_create_token, token_path
     from .transport import GuardedH11Protocol, GuardedWebSocketProtocol
@@ -91,21 +88,31 @@ def run(args: argparse.Namespace) -> int:
         return _fail("--port must be between 1 and 65535")
     if args.threads < 1:
         return _fail("--threads must be at least 1")
-    import torch
-
-    torch.set_num_threads(args.threads)  # an oversubscribed torch pool spins against the event loop
     safe_log = install_logging(args.log_level)
     try:
         config = config_from_args(args, load_or_create_token(), "cpu")
         safe_log.secrets.append(config.token)
-        engine, device = build_engine(ModelOptions(args.classifier, args.adapter, args.rewriter, args.device, args.quantize))
-    except (ValueError, ModelLoadError) as exc:
+    except ValueError as exc:
         return _fail(str(exc))
-    config = config_from_args(args, config.token, device)
-    app = create_app(engine, config)
-    log.info("classifier: %s; rewriter: %s; device: %s; torch threads: %d", engine.classifier.name, engine.rewriter.name,
-             device, torch.get_num_threads())
-    log.info("listening on http://%s:%d (token in %s; origins allowed: %s)", args.host, args.port, token_path(),
+
+    def build():  # noqa: ANN202 - runs in a thread while the server already answers `loading`
+        from .app import create_app  # the engine's imports (spaCy, the model runtime) happen here, not before listening
+        from .engines import ModelOptions, build_engine
+
+        if args.classifier or args.rewriter:  # only the Hugging Face backends run on torch
+            import torch
+
+            torch.set_num_threads(args.threads)  # an oversubscribed torch pool spins against the event loop
+        if not args.classifier:  # the embedded model's onnxruntime threads; build_engine reuses this engine
+            from biaslsp.models import default_engine
+
+            default_engine(threads=args.threads)
+        engine, device = build_engine(ModelOptions(args.classifier, args.adapter, args.rewriter, args.device, args.quantize))
+        log.info("classifier: %s; rewriter: %s; device: %s; threads: %d", engine.classifier.name, engine.rewriter.name, device, args.threads)
+        return create_app(engine, config_from_args(args, config.token, device))
+
+    app = DeferredApp(build)
+    log.info("listening on http://%s:%d (token in %s; origins allowed: %s); loading the model", args.host, args.port, token_path(),
              ", ".join(config.allowed_origins) or "none (non-browser clients only)")
     limits = config.limits
     http = type("HTTP", (GuardedH11Protocol,), {"head_timeout_s": limits.head_timeout_s,
@@ -130,5 +137,11 @@ def run(args: argparse.Namespace) -> int:
         log_level="info" if args.log_level == "debug" else args.log_level,
         timeout_graceful_shutdown=3,
     ))
+
+    def failed(exc: BaseException) -> None:
+        print(f"biaslsp serve: error: {exc}", file=sys.stderr)
+        server.should_exit = True
+
+    app.on_failure = failed
     server.run()
-    return 0
+    return 2 if app.error else 0
