@@ -91,9 +91,9 @@ def aggregate(rows: Iterable[dict[str, Any]], keep_worst: int = 20) -> Aggregate
     return agg
 
 
-def bar_chart(items: list[tuple[str, int, str]], *, title: str, width: int = 640) -> str:
+def bar_chart(items: list[tuple[str, int, str]], *, title: str, width: int = 960) -> str:
     """Horizontal bars as inline SVG: (label, value, colour) each."""
-    row_h, left, right = 26, 230, 60
+    row_h, left, right = 26, 110, 60
     height = row_h * len(items) + 36
     top = max([v for _, v, _ in items] + [1])
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" width="{width}" height="{height}" '
@@ -108,7 +108,7 @@ def bar_chart(items: list[tuple[str, int, str]], *, title: str, width: int = 640
     return "".join(parts)
 
 
-def histogram(counts: list[int], *, title: str, width: int = 640, height: int = 240) -> str:
+def histogram(counts: list[int], *, title: str, width: int = 960, height: int = 260) -> str:
     """Column chart of the inclusiveness score distribution as inline SVG."""
     left, bottom, top_pad = 50, 40, 16
     n = len(counts)
@@ -143,7 +143,8 @@ h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 10px;border-bot
 svg .axis{font-size:13px;fill:#333}svg .value{font-size:12px;fill:#333}svg .small{font-size:11px}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:12px}
 table{border-collapse:collapse;width:100%;font-size:14px}td,th{text-align:left;padding:4px 6px;border-bottom:1px solid #eee;vertical-align:top}
-th{color:#555;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}
+th{color:#555;font-weight:600}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+svg{max-width:100%;height:auto}
 .tag{display:inline-block;border-radius:10px;padding:0 8px;margin:1px 2px;color:#fff;font-size:12px}
 .phrase{font-family:ui-monospace,Menlo,monospace;font-size:13px}.none{color:#888}
 """
@@ -151,6 +152,14 @@ th{color:#555;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular
 
 def _tag(label: str) -> str:
     return f'<span class="tag" style="background:{COLORS.get(label, "#555")}">{escape(label)}</span>'
+
+
+def _worst_row(w: dict[str, Any]) -> str:
+    found = "; ".join(f"<b>{escape(t)}</b> ({escape(l)})" for l, t in w["findings"])
+    more = f" and {w['more']} more" if w["more"] else ""
+    labels = "".join(_tag(l) for l in w["labels"])
+    return (f'<tr><td class="phrase">{escape(str(w["id"]))}</td><td class="n">{w["score"]}</td>'
+            f"<td>{labels}</td><td>{found}{more}</td></tr>")
 
 
 def render(agg: Aggregate, *, title: str, errors: int = 0, top_phrases: int = 8) -> str:
@@ -161,7 +170,7 @@ def render(agg: Aggregate, *, title: str, errors: int = 0, top_phrases: int = 8)
              (f"{agg.findings:,}", "findings"), (f"{mean:.0f}", "mean inclusiveness score")]
     if errors:
         cards.append((f"{errors:,}", "unreadable (see errors file)"))
-    per_label = bar_chart([(TITLES[l], agg.ads_per_label[l], COLORS[l]) for l in LABELS], title="Ads with findings per category")
+    per_label = bar_chart([(l, agg.ads_per_label[l], COLORS[l]) for l in LABELS], title="Ads with findings per category")
     hist = histogram(agg.scores, title="Inclusiveness score distribution")
     phrase_panels = []
     for l in LABELS:
@@ -170,11 +179,8 @@ def render(agg: Aggregate, *, title: str, errors: int = 0, top_phrases: int = 8)
             or '<tr><td class="none" colspan="2">nothing flagged</td></tr>'
         phrase_panels.append(f'<div class="panel"><h3>{_tag(l)} {escape(TITLES[l])}</h3>'
                              f'<table><tr><th>phrase</th><th class="n">times</th></tr>{body}</table></div>')
-    worst_rows = "".join(
-        f'<tr><td class="phrase">{escape(str(w["id"]))}</td><td class="n">{w["score"]}</td><td>{"".join(_tag(l) for l in w["labels"])}</td>'
-        f'<td>{"; ".join(f"<b>{escape(t)}</b> ({escape(l)})" for l, t in w["findings"])}{f" and {w["more"]} more" if w["more"] else ""}</td></tr>'
-        for w in agg.worst_ads()
-    ) or '<tr><td class="none" colspan="4">no ad has findings</td></tr>'
+    worst_rows = "".join(_worst_row(w) for w in agg.worst_ads()) \
+        or '<tr><td class="none" colspan="4">no ad has findings</td></tr>'
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">

@@ -53,6 +53,9 @@ def scan(req: ScanRequest) -> int:
     try:
         src = resolve(req.input)
         output = ScanOutput(Path(req.out), Path(req.errors) if req.errors else None)
+        inputs = {p.resolve() for p in src.files}
+        if output.out.resolve() in inputs or output.errors.resolve() in inputs:
+            raise OutputError(f"{output.out}: the output would overwrite an input file")
         if req.ray is not None:
             from .ray_runner import scan_on_ray
 

@@ -66,9 +66,12 @@ def _jsonl_ids(path: Path) -> set[str]:
     _truncate_torn_line(path)
     ids = set()
     with open(path, encoding="utf-8") as fh:
-        for line in fh:
+        for n, line in enumerate(fh, 1):
             if line.strip():
-                ids.add(str(json.loads(line)["id"]))
+                try:
+                    ids.add(str(json.loads(line)["id"]))
+                except (ValueError, KeyError, TypeError):
+                    raise OutputError(f"{path}: line {n} is not a scan row with an id; is this a scan output?") from None
     return ids
 
 
