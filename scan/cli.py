@@ -25,7 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=64, metavar="N",
                    help="ads per batch; a killed scan loses at most the batches in flight (default: 64)")
     p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
-                   help="run on a Ray cluster with Ray Data (needs biaslsp[ray]); ADDRESS defaults to RAY_ADDRESS or a local cluster")
+                   help="run on a Ray cluster with Ray Data (needs biaslsp[ray]); ADDRESS defaults to RAY_ADDRESS or a new "
+                        "local cluster (write --ray=ADDRESS, or --ray after INPUT, so INPUT is not read as the address)")
     p.add_argument("--classifier", metavar="DIR", help="a Hugging Face classifier directory instead of the embedded model")
     p.add_argument("--adapter", metavar="DIR", help="a PEFT adapter directory for --classifier")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="device for Hugging Face models")

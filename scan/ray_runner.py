@@ -104,6 +104,10 @@ def scan_on_ray(req: ScanRequest, src: Source, output: ScanOutput) -> Stats:
             ray.init(include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1")
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = req.progress
+    if hasattr(ctx, "use_datasource_v2"):
+        # V2's read_parquet lists files in a task that needs a whole CPU, which the actors
+        # hold: with one actor per core the scan would wait for it forever
+        ctx.use_datasource_v2 = False
     engine = req.engine
     gpu = engine.wants_gpu()
     resources = ray.cluster_resources()
