@@ -52,8 +52,9 @@ def run_local(batches: Iterator[list[Record]], sink: Sink, *, opts: EngineOption
     if workers <= 1:
         from .rows import scan_batch
 
-        engine = build(opts)
+        engine = None  # loaded at the first batch: resuming a finished scan loads nothing
         for batch in batches:
+            engine = engine or build(opts)
             rows, bad = scan_batch(engine, batch, rewrites)
             sink(rows, bad, len(batch))
         return
