@@ -20,6 +20,8 @@ COMMANDS = {
     "serve": ("biaslsp.server.cli", "run the local model server"),
     "token": ("biaslsp.server.cli_token", "print this install's API token for the server"),
     "lsp": ("biaslsp.lsp.cli", "run the language server (same as `biaslsp --stdio`)"),
+    "scan": ("biaslsp.scan.cli", "scan a library of job ads (folder, JSONL, Parquet) into one row per ad"),
+    "report": ("biaslsp.scan.report_cli", "write a self-contained HTML report of a scan"),
 }
 
 
