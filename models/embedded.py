@@ -104,6 +104,20 @@ class EmbeddedClassifier:
         mask = torch.tensor([e.attention_mask for e in enc])
         return self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state, mask
 
+    def embed(self, sentences: Sequence[str]) -> np.ndarray:
+        """float32 [n, 384]: the L2-normalised mean of the last-layer token states over the attention
+        mask, for each sentence's English view (the shared contract; rewrites' meaning check and the
+        rewrite benchmark compare sentences with it)."""
+        torch = self._torch
+        out = np.zeros((len(sentences), int(self.encoder.config.hidden_size)), dtype=np.float32)
+        with torch.inference_mode():
+            for k in range(0, len(sentences), BATCH):
+                hidden, mask = self._encode([_model_input(s) for s in sentences[k : k + BATCH]])
+                m = mask[..., None].to(hidden.dtype)
+                mean = (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
+                out[k : k + len(mean)] = torch.nn.functional.normalize(mean, dim=1).numpy()
+        return out
+
     def attribute(self, sentence: str, labels: Sequence[str]) -> list[tuple[int, int, str]]:
         """Which words carry each label, from the lexical half's n-gram weights (no extra model run)."""
         if self.lexical is None:
