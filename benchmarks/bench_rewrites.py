@@ -25,6 +25,7 @@ Only the public API is used (Engine.rewrite, Engine.analyze_sentences, Rewrite.t
 cleared/remaining/score), so the script runs against the current engine and its successors.
 
     python benchmarks/bench_rewrites.py [--data DIR] [--json OUT] [--tops OUT] [--limit N]
+    python benchmarks/bench_rewrites.py --rewriter MODEL_DIR --device cuda --definitions ../shared/data/definitions
 """
 
 from __future__ import annotations
@@ -303,6 +304,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("-n", type=int, help="candidates per sentence (default: the engine's)")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (default 1: on a shared 2-core machine more threads only contend)")
+    ap.add_argument("--rewriter", metavar="DIR", help="a local Hugging Face rewriter (LLM path) instead of the engine's own")
+    ap.add_argument("--device", default="auto", help="with --rewriter: auto, cpu or cuda")
+    ap.add_argument("--definitions", metavar="DIR", help="with --rewriter: <label>.txt category definitions for the prompt")
     ap.add_argument("--json", type=Path, help="write the figures here")
     ap.add_argument("--tops", type=Path, help="write every sentence's offered rewrites here (JSON lines)")
     args = ap.parse_args(argv)
@@ -318,6 +322,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     items = load(folder, args.dev) if args.dev else load(folder)
     items = items[: args.limit] if args.limit else items
     engine = default_engine()
+    if args.rewriter:  # the LLM path: same classifier, same verification (Engine.verify via Engine.rewrite)
+        from biaslsp.models import Engine
+        from biaslsp.models.hf_common import resolve_device
+        from biaslsp.models.hf_rewriter import load_rewriter
+
+        device = resolve_device(args.device)
+        engine = Engine(engine.classifier, load_rewriter(args.rewriter, device=device, definitions=args.definitions))
     engine.rewrite("Warm-up sentence for the young rockstar.")
     t0 = time.perf_counter()
     records = run(engine, items, args.n)
