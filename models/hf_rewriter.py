@@ -1,34 +1,77 @@
 """A generative rewriter on a local Hugging Face model (causal LM with a chat template, or seq2seq).
 
-It is prompted to rewrite the sentence without the flagged bias and keep its meaning.
-`stream` yields the greedy rewrite token by token (the server forwards them as
-rewrite.delta frames); `candidates` returns the greedy rewrite plus sampled ones. The
-engine re-classifies every candidate (Engine.verify), so a bad generation never ranks
+It is prompted with the sentence, the flagged spans with their categories, and the definitions
+of those categories, and asked for a minimal rewrite that keeps the job requirement. `stream`
+yields the greedy rewrite token by token (the server forwards them as rewrite.delta frames);
+`candidates` returns the greedy rewrite plus sampled ones. The engine re-classifies every
+candidate (Engine.verify, the same check rule rewrites get), so a bad generation never ranks
 as a verified fix.
+
+Definitions are data: by default the project's own category explanations (labels.EXPLANATIONS);
+a folder of `<label>.txt` files (e.g. ../shared/data/definitions) can replace them at run time
+through `definitions=` or $BIASLSP_DEFINITIONS.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from .errors import ModelLoadError
 from .hf_common import MAX_INPUT_TOKENS, load_model, load_tokenizer, model_dir, short_name
+from .labels import EXPLANATIONS, LABELS
 from .types import Span
 
+DEFINITIONS_ENV = "BIASLSP_DEFINITIONS"
+MAX_DEFINITION_CHARS = 600  # a definition file is data: keep a stray large file from eating the prompt
 PROMPT = (
-    "Rewrite this sentence from a job ad so that it has no {labels} bias{words}. "
-    "Keep its meaning and answer with the rewritten sentence only.\nSentence: {sentence}"
+    "You edit job ads so that they do not discourage or exclude any group of applicants.\n"
+    "{definitions}\n"
+    "Sentence: {sentence}\n"
+    "Flagged: {flagged}\n"
+    "Rewrite the sentence without this bias. Keep the real job requirement and the meaning, change as "
+    "few words as possible, and keep it grammatical. Answer with the rewritten sentence only."
 )
 
 
-def build_prompt(sentence: str, spans: Sequence[Span]) -> str:
-    labels = sorted({s.label for s in spans}) or ["hidden"]
-    words = sorted({s.text for s in spans if s.source != "sentence"})
-    quoted = f" (the problem: {', '.join(repr(w) for w in words)})" if words else ""
-    return PROMPT.format(labels=" or ".join(labels), words=quoted, sentence=sentence)
+def load_definitions(folder: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """Category definitions for the prompt: `<label>.txt` files from `folder` (or $BIASLSP_DEFINITIONS)
+    where present, the project's own explanations otherwise."""
+    defs = dict(EXPLANATIONS)
+    where = folder if folder is not None else os.environ.get(DEFINITIONS_ENV)
+    if not where:
+        return defs
+    path = Path(where).expanduser()
+    if not path.is_dir():
+        raise ModelLoadError(f"definitions {path}: not a directory (expected <label>.txt files)")
+    for label in LABELS:
+        f = path / f"{label}.txt"
+        if f.is_file():
+            text = " ".join(f.read_text(encoding="utf-8", errors="replace").split())
+            if text:
+                defs[label] = text[:MAX_DEFINITION_CHARS]
+    return defs
+
+
+def build_prompt(sentence: str, spans: Sequence[Span], definitions: Mapping[str, str] | None = None) -> str:
+    """The instruction: the definitions of the flagged categories, the sentence, and each flagged span."""
+    defs = EXPLANATIONS if definitions is None else definitions
+    labels = [l for l in LABELS if any(s.label == l for s in spans)]
+    lines = [f"- {l}: {defs.get(l, EXPLANATIONS.get(l, ''))}".rstrip() for l in labels]
+    flagged = []
+    for s in spans:
+        what = "the whole sentence" if s.source == "sentence" else repr(s.text)
+        item = f"{what} ({s.label})"
+        if item not in flagged:
+            flagged.append(item)
+    return PROMPT.format(
+        definitions="Categories:\n" + "\n".join(lines) if lines else "Categories: none given.",
+        sentence=sentence,
+        flagged="; ".join(flagged) if flagged else "the whole sentence",
+    )
 
 
 def clean(text: str) -> str:
@@ -43,15 +86,23 @@ def clean(text: str) -> str:
 class HFRewriter:
     """StreamingRewriter over `model.generate`."""
 
-    def __init__(self, model: Any, tokenizer: Any, name: str, device: str, *, causal: bool, max_new_tokens: int = 128) -> None:
+    def __init__(self, model: Any, tokenizer: Any, name: str, device: str, *, causal: bool, max_new_tokens: int = 128,
+                 definitions: Mapping[str, str] | None = None) -> None:
         self.model, self.tokenizer, self.name, self.device = model, tokenizer, name, device
+        self.definitions = dict(definitions) if definitions is not None else load_definitions()
         self.causal = causal
         self.max_new_tokens = max_new_tokens
         self.chat = causal and bool(getattr(tokenizer, "chat_template", None))
         self._lock = threading.Lock()  # one generate at a time on one model
 
+    clean = staticmethod(clean)  # what a streamed generation needs before it is a candidate
+
+    def prompt(self, sentence: str, spans: Sequence[Span]) -> str:
+        """The text the model is given for `sentence` (before any chat template)."""
+        return build_prompt(sentence, spans, self.definitions)
+
     def _inputs(self, sentence: str, spans: Sequence[Span]) -> dict[str, Any]:
-        prompt = build_prompt(sentence, spans)
+        prompt = self.prompt(sentence, spans)
         if self.chat:
             enc = self.tokenizer.apply_chat_template(
                 [{"role": "user", "content": prompt}], add_generation_prompt=True, return_tensors="pt", return_dict=True
@@ -81,9 +132,9 @@ class HFRewriter:
         enc = self._inputs(sentence, spans)
         with self._lock, torch.inference_mode():
             ids = [self.model.generate(**enc, do_sample=False, **self._gen_kwargs(sentence))]
-            if n > 1:
+            if n > 1:  # twice as many samples as needed: duplicates and copies of the source are dropped below
                 ids.append(self.model.generate(**enc, do_sample=True, top_p=0.9, temperature=0.8,
-                                               num_return_sequences=n - 1, **self._gen_kwargs(sentence)))
+                                               num_return_sequences=2 * (n - 1), **self._gen_kwargs(sentence)))
         start = enc["input_ids"].shape[1] if self.causal else 0
         texts = [clean(t) for batch in ids for t in self.tokenizer.batch_decode(batch[:, start:], skip_special_tokens=True)]
         return [t for t in dict.fromkeys(texts) if t and t != sentence][:n]
@@ -114,10 +165,13 @@ class HFRewriter:
             raise errors[0]
 
 
-def load_rewriter(path: str | os.PathLike[str], *, device: str = "cpu", quantize: str = "none") -> HFRewriter:
-    """A causal LM (chat template used when the tokenizer has one) or a seq2seq LM."""
+def load_rewriter(path: str | os.PathLike[str], *, device: str = "cpu", quantize: str = "none",
+                  definitions: str | os.PathLike[str] | None = None) -> HFRewriter:
+    """A causal LM (chat template used when the tokenizer has one) or a seq2seq LM; `definitions`
+    (or $BIASLSP_DEFINITIONS) is a folder of `<label>.txt` category definitions for the prompt."""
     from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM
 
+    defs = load_definitions(definitions)
     folder = model_dir(path, "rewriter")
     try:
         config = AutoConfig.from_pretrained(str(folder), local_files_only=True)
@@ -128,4 +182,4 @@ def load_rewriter(path: str | os.PathLike[str], *, device: str = "cpu", quantize
     auto = AutoModelForCausalLM if causal else AutoModelForSeq2SeqLM
     model = load_model(auto, folder, device=device, quantize=quantize)
     kind = "causal" if causal else "seq2seq"
-    return HFRewriter(model, tokenizer, f"hf-{kind}:{short_name(folder)}", device, causal=causal)
+    return HFRewriter(model, tokenizer, f"hf-{kind}:{short_name(folder)}", device, causal=causal, definitions=defs)

@@ -30,8 +30,9 @@ def rewrite_sentence(
     for piece in rewriter.stream(sentence, spans):
         pieces.append(piece)
         on_delta(piece)
-    candidates = ["".join(pieces).strip()]
-    if n > 1:
-        candidates += rewriter.candidates(sentence, spans, n - 1)
+    tidy = getattr(rewriter, "clean", str.strip)  # the cleaning its own candidates get (quotes, lead-ins)
+    candidates = [tidy("".join(pieces))]
+    if n > 1:  # its first candidate is the greedy one just streamed: ask for n so n - 1 new ones remain
+        candidates += rewriter.candidates(sentence, spans, n)
     unique = [c for c in dict.fromkeys(c.strip() for c in candidates) if c and c != sentence]
     return engine.verify(sentence, want, unique)[:n]
