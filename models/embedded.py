@@ -134,6 +134,38 @@ class EmbeddedClassifier:
         return out  # type: ignore[return-value]
 
 
+    def embed(self, sentences: Sequence[str]) -> np.ndarray:
+        """float32 [n, hidden]: the L2-normalised mean of the last-layer token states over the
+        attention mask, per sentence's English view (the rewrite meaning check compares these)."""
+        return self.predict_and_embed(sentences)[1]
+
+    def predict_and_embed(self, sentences: Sequence[str]) -> tuple[list[dict[str, float]], np.ndarray]:
+        """`predict` and `embed` from one encoder pass (rewrite verification needs both)."""
+        hidden_size = int(self.encoder.config.hidden_size)
+        if not sentences:
+            return [], np.zeros((0, hidden_size), dtype=np.float32)
+        torch = self._torch
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        out: list[dict[str, float] | None] = [None] * len(sentences)
+        emb = np.zeros((len(sentences), hidden_size), dtype=np.float32)
+        with torch.inference_mode():
+            for k in range(0, len(order), BATCH):
+                idx = order[k : k + BATCH]
+                batch = [_model_input(sentences[i]) for i in idx]
+                hidden, mask = self._encode(batch)
+                probs = torch.sigmoid(self.head(*flatten(hidden, mask))).numpy()
+                if self.lexical is not None:
+                    lex = 1.0 / (1.0 + np.exp(-self.lexical.logits(batch)))
+                    probs = combine(probs, lex, self.blend)
+                m = mask.unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
+                pooled = torch.nn.functional.normalize(pooled, dim=-1).numpy().astype(np.float32)
+                for j, (i, p) in enumerate(zip(idx, probs.tolist())):
+                    out[i] = dict(zip(self.labels, p))
+                    emb[i] = pooled[j]
+        return out, emb  # type: ignore[return-value]
+
+
 def english_view(text: str) -> str:
     """The sentence as the model reads it: emoji, other symbols and letters of non-Latin
     scripts become spaces.
