@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 
-from .inflection import article_for, only_noun
+from .inflection import article_for, lemmas, only_noun
 
 _END = r"(?=[.;:!?)]|$)"
 _DANGLING = ("and", "or", "with", "to", "of", "for", "from", "by", "in", "as", "a", "an", "the", "who", "that", "than")
 _FUNCTION_WORDS = {"them", "us", "you", "it", "him", "her", "me", "they", "we", "one", "all", "each", "both", "what", "that", "this"}
+_CLAUSE_STARTS = {"we", "you", "they", "i", "he", "she", "it", "our", "your", "their", "the", "this", "there", "that", "these"}
 _CONJ_END = re.compile(r",?\s*\b(?:and|or)\s*" + _END, re.I)
 
 
@@ -30,6 +31,7 @@ def tidy(text: str, original: str) -> str:
     t = re.sub(r"\b(and|or),?\s+(?:and|or)\b", r"\1", t, flags=re.I)
     t = re.sub(r",\s*(and|or)\s*,", r" \1", t, flags=re.I)
     t = _drop_dangling_conjunction(t)
+    t = _two_item_comma(t, original)
     t = re.sub(r"^(\s*(?:[-*\u2022]\s+)?)(?:,|\b(?:and|or)\b)\s*", r"\1", t, flags=re.I)
     t = _fix_articles(t, original)
     t = re.sub(r"[ \t]{2,}", " ", t).strip() if not original[:1].isspace() else re.sub(r"[ \t]{2,}", " ", t)
@@ -48,6 +50,19 @@ def _drop_dangling_conjunction(t: str) -> str:
         t = head + tail
         m = _CONJ_END.search(t)
     return t
+
+
+def _two_item_comma(t: str, original: str) -> str:
+    """'X, and Z' left by dropping Y from 'X, Y, and Z' -> 'X and Z' (a comma the author wrote stays)."""
+
+    def fix(m: re.Match[str]) -> str:
+        head = t[: m.start()]
+        clause = head[max(head.rfind(c) for c in ";:(.") + 1 :]
+        if m.group() in original or "," in clause or m.group(3).lower() in _CLAUSE_STARTS:
+            return m.group()
+        return f"{m.group(1)} {m.group(2)} {m.group(3)}"
+
+    return re.sub(r"(\w+),\s+(and|or)\s+(\w+)", fix, t)
 
 
 def _fix_articles(t: str, original: str) -> str:
@@ -125,6 +140,11 @@ def problems(candidate: str, original: str) -> list[str]:
     for m in re.finditer(r"\b([a-z]+)\s+(the|a|an)\b", c):
         if m.group(1) not in _FUNCTION_WORDS and only_noun(m.group(1)) and m.group().lower() not in original.lower():
             out.append(f"noun before a new noun phrase {m.group()!r} (a verb or conjunction lost?)")
+    for m in re.finditer(r"\b(?:a|an)\s+([a-z]+)\s+(?:with|in|at|about|for|to|of)\b", c, re.I):
+        if set(lemmas(m.group(1))) == {"ADJ"} and m.group().lower() not in original.lower():
+            out.append(f"article before a bare adjective {m.group()!r} (noun lost?)")
+    for bad in _new(r"\w/[A-Z]", c, original, 0):
+        out.append(f"capital after a slash {bad!r}")
     for o, cl in (("(", ")"), ("[", "]"), ('"', '"')):
         if (c.count(o) + c.count(cl)) % 2 != (original.count(o) + original.count(cl)) % 2 or c.count(o) - c.count(cl) != original.count(o) - original.count(cl):
             out.append(f"unbalanced {o}{cl}")
