@@ -251,13 +251,14 @@ class Engine:
     ) -> list[Rewrite]:
         meanings = list(meanings) if meanings is not None else [None] * len(cands)
         content = list(content) if content is not None else [1.0] * len(cands)
-        had = set(labels) | set(original_labels)
         ranked = []
         for c, sc, sim, words in zip(cands, scores, meanings, content):
             remaining = self.labels_for(sc)
             cleared = tuple(l for l in labels if l not in remaining)
             kept_meaning = (sim is None or sim >= MEANING_THRESHOLD) and words >= CONTENT_KEPT_THRESHOLD
-            verified = not (set(remaining) & set(labels)) and not (set(remaining) - had) and kept_meaning
+            # no label at all may remain: not one it was asked to clear, not one the original had
+            # besides, not a new one (an offered rewrite must never be flagged again by the tool)
+            verified = not remaining and kept_meaning
             worst = max((sc.get(l, 0.0) for l in LABELS), default=0.0)
             ranked.append(
                 Rewrite(c, diff_edits(original, c), cleared, remaining, verified, round(float(worst), 4), self.rewriter.name,

@@ -123,6 +123,8 @@ def problems(candidate: str, original: str) -> list[str]:
         out.append(f"space before punctuation {bad!r}")
     for bad in _new(r"[,;:]\s*[,.;:!?]", c, original):
         out.append(f"doubled punctuation {bad!r}")
+    for bad in _new(r"\band\s+[\w-]+\s+and\b", c, original):
+        out.append(f"two 'and's in one list {bad!r}")
     for bad in _new(r"\b(\w+)\s+\1\b", c, original):
         out.append(f"doubled word {bad!r}")
     for bad in _new(r"\b(?:a|an|the)\s+(?:[\w-]+\s+)?(?:a|an|the)\b", c, original):
