@@ -110,10 +110,10 @@ def fix_all_action(ls, uri: str, state, kind: str) -> types.CodeAction | None:
     done_sentences: set[tuple[int, int]] = set()
     for f in state.findings:
         key = (f.sentence.start, f.sentence.end)
-        if key in done_sentences or not f.sentence.rewrites:
+        best = next((r for r in f.sentence.rewrites if r.verified), None)  # Fix all applies verified rewrites only
+        if key in done_sentences or best is None:
             continue
         done_sentences.add(key)
-        best = f.sentence.rewrites[0]
         spans = [(e.start, e.end) for e in best.edits]
         if any(s < te and ts < e or (s == e == ts == te) for s, e in spans for ts, te in taken):
             continue

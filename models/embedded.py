@@ -164,23 +164,26 @@ class EmbeddedClassifier:
             yield idx, viewed, hidden, mask, enc
 
     def predict(self, sentences: Sequence[str]) -> list[dict[str, float]]:
+        return self.predict_and_embed(sentences)[0]
+
+    def embed(self, sentences: Sequence[str]) -> np.ndarray:
+        """float32 [n, 384]: the L2-normalised mean of the last-layer token states over the attention mask."""
+        return self.predict_and_embed(sentences)[1]
+
+    def predict_and_embed(self, sentences: Sequence[str]) -> tuple[list[dict[str, float]], np.ndarray]:
+        """`predict` and `embed` from one encoder pass (rewrite verification needs both)."""
         out: list[dict[str, float] | None] = [None] * len(sentences)
+        emb = np.zeros((len(sentences), self.head.w0.shape[0]), dtype=np.float32)
         for idx, viewed, hidden, mask, _ in self._batches(sentences):
             probs = np.stack([self.head.probabilities(hidden[j, : mask[j].sum()]) for j in range(len(idx))])
             if self.lexical is not None:  # the lexical half reads the same view
                 probs = combine(probs, 1.0 / (1.0 + np.exp(-self.lexical.logits(viewed))), self.blend)
             for i, p in zip(idx, probs.tolist()):
                 out[i] = dict(zip(self.labels, p))
-        return out  # type: ignore[return-value]
-
-    def embed(self, sentences: Sequence[str]) -> np.ndarray:
-        """float32 [n, 384]: the L2-normalised mean of the last-layer token states over the attention mask."""
-        out = np.zeros((len(sentences), self.head.w0.shape[0]), dtype=np.float32)
-        for idx, _, hidden, mask, _ in self._batches(sentences):
             m = mask[..., None].astype(np.float32)
             mean = (hidden * m).sum(1) / np.maximum(m.sum(1), 1.0)
-            out[idx] = mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
-        return out
+            emb[idx] = mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+        return out, emb  # type: ignore[return-value]
 
     def token_attention(self, sentences: Sequence[str]) -> list[tuple[list[tuple[int, int]], np.ndarray]]:
         """Per sentence: character offsets of each word-piece token (no [CLS]/[SEP]) and float32
@@ -223,6 +226,7 @@ def _erf(x: np.ndarray) -> np.ndarray:
     t = 1.0 / (1.0 + 0.3275911 * z)
     poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
     return (np.sign(x) * (1.0 - poly * np.exp(-z * z))).astype(np.float32)
+
 
 
 def english_view(text: str) -> str:

@@ -24,6 +24,14 @@ from .terms import TermTable, load_terms
 from .types import Analysis, Rewrite, SentenceResult, Span
 
 DEFAULT_CANDIDATES = 3
+# a rewrite keeps the sentence's meaning when (a) its embedding's cosine with the original's, the
+# biased stretches masked out, is at least MEANING_THRESHOLD (it says something about the same
+# thing: catches drift and preambles) and (b) it keeps CONTENT_KEPT_THRESHOLD of the content words
+# outside the biased stretches (catches a dropped requirement). Calibrated on hand-judged good and
+# bad job-ad rewrites (pinned in tests/test_rewriting_engine.py); see the report in that file's
+# GOOD/LOST lists for what it catches and what it cannot (a dropped biased requirement itself).
+MEANING_THRESHOLD = 0.20
+CONTENT_KEPT_THRESHOLD = 0.75
 
 
 def explain(labels: Iterable[str]) -> str:
@@ -47,9 +55,9 @@ class Engine:
         self.classifier = classifier
         self.terms = terms or load_terms()
         if rewriter is None:
-            from .rewrite import TermRewriter
+            from .rewriting.rewriter import SentenceRewriter
 
-            rewriter = TermRewriter(self.terms)
+            rewriter = SentenceRewriter(self.terms)
         self.rewriter = rewriter
         self.thresholds = {**classifier.thresholds, **(thresholds or {})}
         self.max_chars = max_chars
@@ -95,11 +103,23 @@ class Engine:
         result = self.analyze_sentences([sentence], rewrites=False)[0]
         want = tuple(labels) if labels else result.labels
         spans = [s for s in result.spans if s.label in want] or self._spans_for([sentence], [want], [result.scores])[0]
-        return self._verified_rewrites([(sentence, want, spans)], n or self.candidates)[0]
+        ranked = self._verified_rewrites([(sentence, want, spans)], n or self.candidates)[0]
+        return [r for r in ranked if r.verified][: n or self.candidates]
 
     def verify(self, original: str, original_labels: Sequence[str], candidates: Sequence[str]) -> list[Rewrite]:
-        """Re-classify candidate rewrites and rank them (used for generative rewriters too)."""
-        return self._rank(original, tuple(original_labels), list(candidates), self.score(candidates))
+        """Check candidate rewrites (used for generative rewriters too): those that break the
+        grammar are dropped, the rest are re-classified, meaning-checked and ranked, verified first."""
+        found = self.analyze_sentences([original], rewrites=False)[0]
+        return self._check_candidates([(original, tuple(original_labels), list(candidates), found.spans)])[0]
+
+    def guidance(self, sentence: str, labels: Sequence[str]) -> str:
+        """What to tell the writer about a flagged sentence that has no verified rewrite."""
+        find = getattr(self.rewriter, "guidance", None)
+        if callable(find):
+            return str(find(sentence, labels))
+        from .rewriting import default_library
+
+        return default_library().guidance(sentence, labels)
 
     def clear_cache(self) -> None:
         with self._lock:
@@ -140,9 +160,13 @@ class Engine:
         spans_for = self._spans_for([sentences[i] for i in flagged], [labels[i] for i in flagged], [scores[i] for i in flagged])
         spans: dict[int, list[Span]] = dict(zip(flagged, spans_for))
         rewritten: dict[int, list[Rewrite]] = {}
+        guidance: dict[int, str] = {}
         if rewrites and flagged:
             jobs = [(sentences[i], labels[i], spans[i]) for i in flagged]
-            rewritten = dict(zip(flagged, self._verified_rewrites(jobs, self.candidates)))
+            for i, ranked in zip(flagged, self._verified_rewrites(jobs, self.candidates)):
+                rewritten[i] = [r for r in ranked if r.verified][: self.candidates]  # only verified ones are offered
+                if not rewritten[i]:
+                    guidance[i] = self.guidance(sentences[i], labels[i])
         return [
             SentenceResult(
                 0,
@@ -153,6 +177,7 @@ class Engine:
                 tuple(spans.get(i, ())),
                 explain(lab),
                 tuple(rewritten.get(i, ())),
+                guidance.get(i, ""),
             )
             for i, (s, sc, lab) in enumerate(zip(sentences, scores, labels))
         ]
@@ -163,25 +188,86 @@ class Engine:
         return find_spans_batch(list(zip(sentences, labels, scores)), self.classifier, self.terms)
 
     def _verified_rewrites(self, jobs: Sequence[tuple[str, Sequence[str], Sequence[Span]]], n: int) -> list[list[Rewrite]]:
+        """Candidates of the rewriter for each job, checked and ranked (verified first)."""
         cands = [self.rewriter.candidates(s, spans, n) for s, _, spans in jobs]
-        flat = [c for cs in cands for c in cs]
-        flat_scores = self.score(flat)
+        return self._check_candidates([(s, tuple(lab), cs, spans) for (s, lab, spans), cs in zip(jobs, cands)])
+
+    def _check_candidates(self, jobs: Sequence[tuple[str, tuple[str, ...], list[str], Sequence[Span]]]) -> list[list[Rewrite]]:
+        """The three checks of a rewrite, for many sentences in one classifier batch.
+
+        (1) grammar: a candidate with any problem (rewriting.grammar.problems) or with biased
+        wording a pattern still matches is dropped, never offered; (2) the classifier, on the
+        original and the candidates together: a candidate is verified only when none of the
+        labels it was asked to clear is flagged and no label the original lacked is flagged;
+        (3) meaning (rewriting/meaning.py), from the same encoder pass: the cosine of its
+        embedding with the original's, biased stretches masked out, must reach MEANING_THRESHOLD
+        and it must keep CONTENT_KEPT_THRESHOLD of the original's other content words."""
+        from .rewriting import default_library, problems
+        from .rewriting.meaning import bias_regions, content_kept, content_words, masked_original
+
+        library = default_library()
+        kept = [
+            [c for c in dict.fromkeys(cs) if c and c != s and not problems(c, s) and not library.leftovers(c, s)]
+            for s, _, cs, _ in jobs
+        ]
+        regions = [bias_regions(s, spans, library) if cs else [] for (s, _, _, spans), cs in zip(jobs, kept)]
+        # per job: the original, what the meaning is compared with, then the candidates
+        refs = []
+        for (s, _, _, _), reg in zip(jobs, regions):
+            masked = masked_original(s, reg)
+            refs.append(masked if content_words(masked) >= 2 else s)
+        batch = [t for (s, _, _, _), ref, cs in zip(jobs, refs, kept) if cs for t in (s, ref, *cs)]
+        scores, emb = self._score_and_embed(batch)
         out, k = [], 0
-        for (s, lab, _), cs in zip(jobs, cands):
-            out.append(self._rank(s, tuple(lab), cs, flat_scores[k : k + len(cs)]))
-            k += len(cs)
+        for (s, lab, _, _), reg, cs in zip(jobs, regions, kept):
+            if not cs:
+                out.append([])
+                continue
+            sims = [None if emb is None else float(emb[k + 1] @ emb[k + 2 + j]) for j in range(len(cs))]
+            words = [content_kept(s, c, reg) for c in cs]
+            out.append(self._rank(s, lab, cs, scores[k + 2 : k + 2 + len(cs)], sims, self.labels_for(scores[k]), words))
+            k += 2 + len(cs)
         return out
 
-    def _rank(self, original: str, labels: tuple[str, ...], cands: list[str], scores: list[dict[str, float]]) -> list[Rewrite]:
+    def _score_and_embed(self, sentences: list[str]):  # noqa: ANN202 - (scores, float32 [n, d] or None)
+        """Scores and, when the classifier can embed, sentence embeddings from one encoder pass."""
+        if not sentences:
+            return [], None
+        both = getattr(self.classifier, "predict_and_embed", None)
+        if callable(both):
+            return both(sentences)
+        embed = getattr(self.classifier, "embed", None)
+        return self.score(sentences), (embed(sentences) if callable(embed) else None)
+
+    def _rank(
+        self,
+        original: str,
+        labels: tuple[str, ...],
+        cands: list[str],
+        scores: list[dict[str, float]],
+        meanings: Sequence[float | None] | None = None,
+        original_labels: Sequence[str] = (),
+        content: Sequence[float] | None = None,
+    ) -> list[Rewrite]:
+        meanings = list(meanings) if meanings is not None else [None] * len(cands)
+        content = list(content) if content is not None else [1.0] * len(cands)
         ranked = []
-        for c, sc in zip(cands, scores):
+        for c, sc, sim, words in zip(cands, scores, meanings, content):
             remaining = self.labels_for(sc)
             cleared = tuple(l for l in labels if l not in remaining)
-            verified = not remaining
+            kept_meaning = (sim is None or sim >= MEANING_THRESHOLD) and words >= CONTENT_KEPT_THRESHOLD
+            # no label at all may remain: not one it was asked to clear, not one the original had
+            # besides, not a new one (an offered rewrite must never be flagged again by the tool)
+            verified = not remaining and kept_meaning
             worst = max((sc.get(l, 0.0) for l in LABELS), default=0.0)
-            ranked.append(Rewrite(c, diff_edits(original, c), cleared, remaining, verified, round(float(worst), 4), self.rewriter.name))
-        ranked.sort(key=lambda r: (not r.verified, -len(r.cleared), r.score))
-        return ranked
+            ranked.append(
+                Rewrite(c, diff_edits(original, c), cleared, remaining, verified, round(float(worst), 4), self.rewriter.name,
+                        None if sim is None else round(sim, 4))
+            )
+        # verified first, then more labels cleared; the rewriter's own order (hand-ranked patterns)
+        # decides among equals (the sort is stable), not the classifier's score
+        ranked.sort(key=lambda r: (not r.verified, -len(r.cleared)))
+        return [replace(r, preferred=True) if i == 0 and r.verified else r for i, r in enumerate(ranked)]
 
 
 def segment(text: str, fmt: Format = "text") -> list[Sentence]:

@@ -43,6 +43,12 @@ class Rewrite:
     verified: bool  # True when every flagged label was cleared
     score: float  # highest remaining label score (lower is better)
     source: str = "embedded"
+    # cosine similarity of the rewrite's sentence embedding with the original's (meaning kept);
+    # None when the classifier has no embedder (Hugging Face backends)
+    meaning: float | None = None
+    # the one rewrite a front-end may apply without asking (quick-fix "preferred", "Fix all"):
+    # the first verified candidate; an unverified candidate is never preferred
+    preferred: bool = False
 
     def shifted(self, offset: int) -> Rewrite:
         return Rewrite(
@@ -53,6 +59,8 @@ class Rewrite:
             self.verified,
             self.score,
             self.source,
+            self.meaning,
+            self.preferred,
         )
 
 
@@ -68,6 +76,9 @@ class SentenceResult:
     spans: tuple[Span, ...] = ()
     explanation: str = ""
     rewrites: tuple[Rewrite, ...] = ()
+    # what to tell the writer when the sentence is flagged but no verified rewrite exists
+    # (an age limit, 'normal vision'): project-written, per pattern or category; "" otherwise
+    guidance: str = ""
 
     @property
     def flagged(self) -> bool:
@@ -88,6 +99,7 @@ class SentenceResult:
             tuple(s.shifted(offset) for s in self.spans),
             self.explanation,
             tuple(r.shifted(offset) for r in self.rewrites),
+            self.guidance,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,0 +1,113 @@
+"""Word inflection for rewrites, from lemminflect and inflect (no hand tables).
+
+Rewrites change words whose form depends on their neighbours: 'crushes' -> 'exceeds',
+'he manages' -> 'they manage', 'lift ... and stand' -> 'lifting ... and standing',
+'a' -> 'an'. These helpers ask the two libraries for the right form.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_VERB_TAGS = ("VBZ", "VBG", "VBD", "VBN", "VBP", "VB")
+_IRREGULAR_PLURAL_VERBS = {"is": "are", "was": "were", "has": "have", "does": "do", "isn't": "aren't",
+                           "wasn't": "weren't", "hasn't": "haven't", "doesn't": "don't", "'s": "'re"}
+
+
+@lru_cache(maxsize=1)
+def _inflect():  # noqa: ANN202 - inflect.engine
+    import inflect
+
+    return inflect.engine()
+
+
+@lru_cache(maxsize=4096)
+def lemmas(word: str) -> dict[str, tuple[str, ...]]:
+    """lemminflect's lemmas of a word per universal POS ('manages' -> {'VERB': ('manage',)})."""
+    from lemminflect import getAllLemmas
+
+    return dict(getAllLemmas(word.lower()))
+
+
+def is_verb(word: str) -> bool:
+    return "VERB" in lemmas(word) or "AUX" in lemmas(word)
+
+
+def only_noun(word: str) -> bool:
+    """A word lemminflect knows only as a noun ('quota'), never as a verb, adjective or adverb."""
+    found = lemmas(word)
+    return bool(found) and set(found) <= {"NOUN", "PROPN"}
+
+
+def verb_tag(word: str) -> str | None:
+    """The Penn tag of a verb form ('crushes' -> 'VBZ'), or None when `word` is not a verb form."""
+    from lemminflect import getInflection
+
+    low = word.lower()
+    for lemma in lemmas(low).get("VERB", ()):
+        for tag in _VERB_TAGS:
+            if low in getInflection(lemma, tag):
+                return tag
+    return None
+
+
+def inflect_like(lemma: str, model: str) -> str:
+    """`lemma` in the form `model` has ('exceed' like 'crushes' -> 'exceeds')."""
+    from lemminflect import getInflection
+
+    tag = verb_tag(model)
+    if tag is None or tag in ("VB", "VBP"):
+        return lemma
+    forms = getInflection(lemma, tag)
+    return forms[0] if forms else lemma
+
+
+def gerund(word: str) -> str:
+    """'lift' -> 'lifting' (words that are not verbs are kept)."""
+    from lemminflect import getInflection
+
+    verbs = lemmas(word).get("VERB")
+    if not verbs:
+        return word
+    forms = getInflection(verbs[0], "VBG")
+    return forms[0] if forms else word
+
+
+def plural_verb(word: str) -> str:
+    """The verb form that agrees with 'they' ('manages' -> 'manage', 'is' -> 'are')."""
+    from lemminflect import getInflection
+
+    low = word.lower()
+    if low in _IRREGULAR_PLURAL_VERBS:
+        return _case(word, _IRREGULAR_PLURAL_VERBS[low])
+    if verb_tag(low) != "VBZ":
+        return word
+    lemma = lemmas(low)["VERB"][0]
+    forms = getInflection(lemma, "VBP")
+    return _case(word, forms[0]) if forms else word
+
+
+def plural_noun(phrase: str) -> str:
+    """Plural of a phrase's last word ('skilled salesperson' -> 'skilled salespeople')."""
+    head, _, last = phrase.rpartition(" ")
+    if not last.isalpha():
+        return phrase
+    plural = _inflect().plural_noun(last) or last
+    return f"{head} {plural}" if head else plural
+
+
+def article_for(word: str) -> str:
+    """'a' or 'an' before `word`, by its sound ('an hour', 'a user', 'an MBA')."""
+    if not word:
+        return "a"
+    return _inflect().a(word).split(" ", 1)[0]
+
+
+def _case(model: str, word: str) -> str:
+    if model[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")

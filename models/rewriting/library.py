@@ -1,0 +1,254 @@
+"""The rewrite-pattern library: job-ad patterns from patterns.toml, applied to whole sentences.
+
+A pattern may rewrite a word, a clause, a coordinated item or a whole bullet. Each pattern
+lists its replacements best first (ranked by hand for job ads); the k-th candidate of a
+sentence takes every matching pattern's k-th choice. Patterns without replacements mark a
+requirement that has no honest rewrite (an age limit, 'normal vision'): the sentence then
+gets the pattern's guidance and no candidate. Pronouns (he/she -> they, with the verb made
+to agree) are done in code, since the right form depends on the next word.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .grammar import tidy
+from .inflection import gerund, inflect_like, is_verb, lemmas, plural_noun, plural_verb
+
+PATTERNS = Path(__file__).resolve().parent / "patterns.toml"
+_DIRECTIVE = re.compile(r"\{(like|gerund|cap|title):(\w+)(?::([\w-]+))?\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    label: str
+    regex: re.Pattern[str]
+    replace: tuple[str, ...]
+    guidance: str
+
+    @property
+    def blocks(self) -> bool:
+        """No honest rewrite exists where this rule matches."""
+        return not self.replace
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What the library makes of one sentence."""
+
+    candidates: tuple[str, ...]  # tidied rewrites, best first
+    matched: tuple[Rule, ...]  # rules that fired on the sentence
+    guidance: str  # for the writer when no candidate survives; "" when none applies
+
+    @property
+    def blocked(self) -> bool:
+        return any(r.blocks for r in self.matched)
+
+
+class PatternLibrary:
+    """The compiled rules of one patterns file."""
+
+    def __init__(self, rules: Sequence[Rule], titles: dict[str, str], guidance: dict[str, str]) -> None:
+        self.rules = tuple(rules)
+        self.titles = titles
+        self.label_guidance = guidance
+
+    @classmethod
+    def load(cls, path: Path = PATTERNS) -> PatternLibrary:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        rules = []
+        for row in data.get("rule", []):
+            try:
+                regex = re.compile(row["match"], re.I)
+            except re.error as exc:  # a broken pattern is a bug in the data file: name it
+                raise ValueError(f"{path}: rule {row.get('id')!r}: {exc}") from exc
+            rules.append(Rule(row["id"], row["label"], regex, tuple(row.get("replace", ())), row.get("guidance", "")))
+        return cls(rules, dict(data.get("titles", {})), dict(data.get("guidance", {})))
+
+    # -- matching ---------------------------------------------------------
+
+    def matching(self, text: str) -> list[Rule]:
+        return [r for r in self.rules if r.regex.search(text)] + [r for r in PRONOUN_RULES if r.regex.search(text)]
+
+    def leftovers(self, candidate: str, original: str) -> list[str]:
+        """Biased wording a candidate still has (a rule that still fires, or fires anew).
+
+        A rule whose replacement keeps matching itself ('fluent in English' is not matched by
+        a native-speaker rule) never appears here; a pronoun rule counts only for binary
+        pronouns, which a rewrite must never leave behind."""
+        out = []
+        for rule in self.rules:
+            m = rule.regex.search(candidate)
+            if m:
+                out.append(f"{rule.id}: {m.group().strip()!r}")
+        for rule in PRONOUN_RULES:
+            m = rule.regex.search(candidate)
+            if m and (rule.regex.search(original) or rule.id.endswith("binary")):
+                out.append(f"{rule.id}: {m.group().strip()!r}")
+        return out
+
+    def guidance(self, text: str, labels: Iterable[str]) -> str:
+        """Guidance for a flagged sentence: the first matching rule's, else the label's."""
+        labels = list(labels)
+        for rule in self.matching(text):
+            if rule.guidance and (rule.blocks or rule.label in labels):
+                return rule.guidance
+        return next((self.label_guidance[l] for l in labels if l in self.label_guidance), "")
+
+    # -- rewriting --------------------------------------------------------
+
+    def plan(self, sentence: str, labels: Iterable[str] = (), n: int = 3) -> Plan:
+        matched = self.matching(sentence)
+        guidance = self.guidance(sentence, labels)
+        if not matched or any(r.blocks for r in matched):
+            return Plan((), tuple(matched), guidance)
+        width = max(len(r.replace) if r.replace else 1 for r in matched)
+        out: list[str] = []
+        for k in range(max(width, 1)):
+            text = sentence
+            for rule in matched:
+                text = self._apply(rule, text, k)
+            text = tidy(text, sentence)
+            if text != sentence and text not in out:
+                out.append(text)
+            if len(out) >= n:
+                break
+        return Plan(tuple(out), tuple(matched), guidance)
+
+    def _apply(self, rule: Rule, text: str, k: int) -> str:
+        if isinstance(rule, PronounRule):
+            return rule.apply(text)
+        template = rule.replace[min(k, len(rule.replace) - 1)]
+        return rule.regex.sub(lambda m: self._expand(m, template, text), text)
+
+    def _expand(self, m: re.Match[str], template: str, text: str) -> str:
+        def directive(d: re.Match[str]) -> str:
+            kind, group, arg = d.group(1), d.group(2), d.group(3)
+            value = m.group(group) or ""
+            if kind == "like":
+                return inflect_like(arg or "", value)
+            if kind == "gerund":
+                return gerund_items(value)
+            if kind == "cap":
+                return value.capitalize()
+            return self._title(value, m.group(arg) if arg and arg != group else value)
+
+        body = _DIRECTIVE.sub(lambda d: directive(d).replace("\\", "\\\\"), template)
+        new = m.expand(body) if "\\g<" in body else body
+        return _match_case(m.group(), new, at_start=not text[: m.start()].strip(" -*\u2022"))
+
+    def _title(self, stem: str, ending: str) -> str:
+        low = stem.lower()
+        if low.endswith(("ess", "esses")):  # a whole -ess word
+            title = self.titles.get(low.removesuffix("es") if low.endswith("esses") else low, stem)
+            return plural_noun(title) if low.endswith("esses") else title
+        title = self.titles.get(low, stem)
+        return plural_noun(title) if ending.lower().endswith("en") else title
+
+
+def gerund_items(task: str) -> str:
+    """'lift 50 pounds and stand for long periods' -> 'lifting 50 pounds and standing for long periods'."""
+    parts = re.split(r"(\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+))", task)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2 == 0 and part:
+            first, _, rest = part.partition(" ")
+            if is_verb(first) and "VERB" in lemmas(first):
+                part = gerund(first) + (" " + rest if rest else "")
+        out.append(part)
+    return "".join(out)
+
+
+def _match_case(original: str, new: str, *, at_start: bool) -> str:
+    if not new:
+        return new
+    lead = len(new) - len(new.lstrip())
+    if at_start and original.lstrip(" -*\u2022")[:1].isupper():
+        return new[:lead] + new[lead:lead + 1].upper() + new[lead + 1 :]
+    return new
+
+
+# -- pronouns -------------------------------------------------------------
+
+_ADVERBS = {"also", "always", "often", "then", "usually", "typically", "currently", "directly", "really", "ideally",
+            "quickly", "regularly", "not", "never", "closely", "personally", "primarily", "mainly", "still"}
+_PREPOSITIONS = {"to", "with", "for", "in", "on", "at", "and", "or", "as", "by", "from", "about", "up", "if", "when",
+                 "a", "an", "the", "into", "through", "during", "after", "before", "over", "throughout", "because"}
+
+
+class PronounRule(Rule):
+    """he/she -> they (the next verb made to agree), his/her -> their, him/her -> them."""
+
+    __slots__ = ()
+
+    def apply(self, text: str) -> str:
+        kind = self.id.split(".")[1]
+        pos = 0
+        while True:
+            m = self.regex.search(text, pos)
+            if not m:
+                return text
+            after = text[m.end() :]
+            if kind == "her":
+                nxt = re.match(r"\s+([A-Za-z][\w'-]*)", after)
+                new = "their" if nxt and nxt.group(1).lower() not in _PREPOSITIONS and not is_verb_only(nxt.group(1)) else "them"
+            else:
+                new = self.replace[0]
+            new = _match_case(m.group(), new, at_start=m.group()[:1].isupper())
+            if kind == "subject":
+                after = "'re" + after[2:] if re.match(r"'s\b", after) else _agree(after)
+            text = text[: m.start()] + new + after
+            pos = m.start() + len(new)
+
+
+def is_verb_only(word: str) -> bool:
+    found = lemmas(word)
+    return bool(found) and set(found) <= {"VERB", "AUX"}
+
+
+def _agree(after: str) -> str:
+    """Make the first verb after a new 'they' plural, skipping adverbs; then re-apply to the rest."""
+    words = list(re.finditer(r"[A-Za-z][\w'-]*", after))
+    for w in words[:4]:
+        low = w.group().lower()
+        if low in _ADVERBS:
+            continue
+        new = plural_verb(w.group())
+        after = after[: w.start()] + new + after[w.end() :]
+        # coordinated verbs of the same subject: 'they manage the team and has' -> 'and have'
+        rest_start = w.start() + len(new)
+        rest = after[rest_start:]
+        coord = re.search(r"\b(and|or)\s+([a-z][\w'-]*)", rest)
+        if coord and len(rest[: coord.start()].split()) <= 8 and coord.group(2) in ("has", "is", "does", "was") or (
+            coord and plural_verb(coord.group(2)) != coord.group(2) and not re.search(r"[,;]", rest[: coord.start()] or "")
+            and len(rest[: coord.start()].split()) <= 6
+        ):
+            s, e = rest_start + coord.start(2), rest_start + coord.end(2)
+            after = after[:s] + plural_verb(coord.group(2)) + after[e:]
+        break
+    # a second subject pronoun later in the sentence is handled by the next rule pass
+    return after
+
+
+PRONOUN_RULES: tuple[PronounRule, ...] = (
+    PronounRule("pronoun.reflexive.binary", "sexuality", re.compile(r"\b(?:himself\s*(?:/|or)\s*herself|herself\s*(?:/|or)\s*himself)\b", re.I), ("themselves",), ""),
+    PronounRule("pronoun.possessive.binary", "sexuality", re.compile(r"\b(?:his\s*(?:/|or)\s*her|her\s*(?:/|or)\s*his)\b", re.I), ("their",), ""),
+    PronounRule("pronoun.object.binary", "sexuality", re.compile(r"\b(?:him\s*(?:/|or)\s*her|her\s*(?:/|or)\s*him)\b", re.I), ("them",), ""),
+    PronounRule("pronoun.subject.binary", "sexuality", re.compile(r"(?<![\w/])(?:he\s*(?:/|or)\s*she|she\s*(?:/|or)\s*he|s/he|\(s\)he)(?![\w/])", re.I), ("they",), ""),
+    PronounRule("pronoun.reflexive.single", "masculine", re.compile(r"\b(?:himself|herself)\b", re.I), ("themselves",), ""),
+    PronounRule("pronoun.subject.single", "masculine", re.compile(r"(?<![\w/])(?:he|she)(?![\w/])", re.I), ("they",), ""),
+    PronounRule("pronoun.possessive.single", "masculine", re.compile(r"(?<![\w/])his(?![\w/])", re.I), ("their",), ""),
+    PronounRule("pronoun.object.single", "masculine", re.compile(r"(?<![\w/])him(?![\w/])", re.I), ("them",), ""),
+    PronounRule("pronoun.her.single", "feminine", re.compile(r"(?<![\w/])her(?![\w/])", re.I), ("their",), ""),
+)
+
+
+@lru_cache(maxsize=1)
+def default_library() -> PatternLibrary:
+    return PatternLibrary.load()
