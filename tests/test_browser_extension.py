@@ -7,6 +7,7 @@ hard-coded model output. Screenshots go to test-artifacts/browser/.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -311,4 +312,53 @@ def test_ckeditor5_and_draftjs_fields_are_detected_and_checked(env):
     expected = [t for _, t in H.flagged_spans(env["server"].analyze("We want young, energetic rockstar ninjas."))]
     expected += [t for _, t in H.flagged_spans(env["server"].analyze("He/she must be a native English speaker."))]
     assert sorted(texts) == sorted(expected)
+    page.close()
+
+
+STATUS_JS = """
+() => {
+  const host = document.querySelector('biaslsp-overlay');
+  const notes = host && host.shadowRoot ? [...host.shadowRoot.querySelectorAll('.layer .status')] : [];
+  return notes.map(n => { const r = n.getBoundingClientRect(); return {text: n.textContent, x: r.x, y: r.y, w: r.width, h: r.height}; });
+}
+"""
+
+
+def _wait_status(page, want, timeout=20000):
+    page.page.wait_for_function(f"() => JSON.stringify(({STATUS_JS})().map(n => n.text)) === {json.dumps(json.dumps(want))}",
+                                timeout=timeout)
+    return page.page.evaluate(STATUS_JS)
+
+
+def test_offline_field_says_so_and_popup_names_a_missing_token(env):
+    """Server down: the (empty) field itself says "biaslsp offline"; no token: field and popup say so."""
+    server, context = env["server"], env["context"]
+    page = Page(env, "greenhouse")
+    page.editor().click()
+    assert page.page.evaluate(STATUS_JS) == []  # online: no note
+    box = page.editor().bounding_box()
+    server.stop()
+    try:
+        notes = _wait_status(page, ["biaslsp offline"])
+        n = notes[0]
+        assert n["w"] > 0 and box["x"] <= n["x"] and n["x"] + n["w"] <= box["x"] + box["width"] + 1
+        assert box["y"] <= n["y"] and n["y"] + n["h"] <= box["y"] + box["height"] + 1
+        page.shot("offline-note")
+    finally:
+        server.start()
+    _wait_status(page, [], timeout=30000)
+
+    sw = H.service_worker(context)
+    sw.evaluate("chrome.storage.local.set({token: ''})")
+    try:
+        _wait_status(page, ["biaslsp: no token set"])
+        tab = H.tab_id_of(context, page.page)
+        popup = context.new_page()
+        popup.goto(f"{H.EXTENSION_ORIGIN}/popup/popup.html?tab={tab}")
+        popup.wait_for_selector("#conn:has-text('no token')")
+        assert "biaslsp token" in popup.locator("#hint").inner_text()
+        popup.close()
+    finally:
+        sw.evaluate(f"chrome.storage.local.set({{token: {json.dumps(server.token)}}})")
+    _wait_status(page, [], timeout=30000)
     page.close()
