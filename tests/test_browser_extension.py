@@ -362,3 +362,31 @@ def test_offline_field_says_so_and_popup_names_a_missing_token(env):
         sw.evaluate(f"chrome.storage.local.set({{token: {json.dumps(server.token)}}})")
     _wait_status(page, [], timeout=30000)
     page.close()
+
+
+def test_apply_on_plain_contenteditable_writes_plain_spaces_and_keeps_bold(env):
+    """Chrome's editing writes &nbsp; beside an element boundary where white space collapses."""
+    page = Page(env, "lever-formatted")
+    H.wait_checked(page.page, 1)
+    text = "Join our young and dynamic team."
+    analysis = env["server"].analyze(text)
+    sentence = analysis["sentences"][0]
+    if not sentence["rewrites"]:
+        pytest.skip("the server proposed no rewrite for the sentence (provisional weights)")
+    after = _expected_after(analysis, text, sentence["spans"][0]["label"] if sentence["spans"] else sentence["labels"][0])
+    assert after, sentence
+    page.page.wait_for_timeout(1100)
+    target = page.findings()[0]
+    page.page.mouse.click(*_center(target))
+    card = page.page.locator("biaslsp-overlay .card")
+    card.wait_for(state="visible")
+    card.locator("button.apply").first.click()
+    read = "() => document.querySelector('#posting-description').innerText"
+    page.page.wait_for_function(f"() => ({read})().replace(/\\u00a0/g, ' ').trim() === {after!r}", timeout=10000)
+    html = page.page.evaluate("() => document.querySelector('#posting-description').innerHTML")
+    assert "\u00a0" not in html and "&nbsp;" not in html, html
+    assert page.page.evaluate(read).strip() == after
+    assert page.page.evaluate("() => document.querySelector('#posting-description').getAttribute('style')") is None
+    bold = page.page.evaluate("() => [...document.querySelectorAll('#posting-description b')].map(b => b.textContent)")
+    assert bold and all(w.strip() for w in bold), html  # the replaced words are still bold
+    page.close()
