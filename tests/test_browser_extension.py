@@ -176,6 +176,15 @@ def test_ignore_hides_the_finding(env):
     card.wait_for(state="hidden")
     assert len(page.findings()) == before - 1
     assert len(page.highlights()) == before - 1
+    # remembered across a reload (per site, in the extension's storage)
+    try:
+        page.page.reload()
+        page.type(H.BIASED_AD)
+        H.wait_checked(page.page, 1)
+        assert len(page.findings()) == before - 1
+        assert len(page.highlights()) == before - 1
+    finally:  # the other tests type the same ad on this site
+        H.service_worker(env["context"]).evaluate("chrome.storage.local.remove('ignoredFindings')")
     page.close()
 
 
@@ -216,7 +225,15 @@ def test_opt_outs_are_respected(env):
     page.type(H.BIASED_AD)
     H.wait_checked(page.page, 1)
     fields = {f["field"] for f in page.findings()}
-    assert len(fields) == 1  # the data-gramm="false" notes field (also biased) is never annotated
+    # never annotated, though biased: the data-gramm="false" notes field, and the fields whose label
+    # says they are not the ad ("Internal notes (not published)", aria-label "Private comments ...")
+    assert len(fields) == 1
+    for box in page.page.locator("textarea").all():  # bring every field into view: visible ones get checked
+        box.scroll_into_view_if_needed()
+        page.page.wait_for_timeout(300)
+    page.page.wait_for_timeout(3000)
+    assert {l["field"] for l in page.page.evaluate(H.CHECKED_JS)} == fields
+    assert {f["field"] for f in page.findings()} == fields
     page.close()
     page = Page(env, "lever")
     page.page.locator("#private-note").click()

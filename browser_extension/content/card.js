@@ -56,7 +56,7 @@
     if (!usable.length) cands.append(node("li", { textContent: current.loading ? "Looking for rewrites…" : "No rewrite suggested." }));
     const ignore = node("button", { className: "ignore", textContent: "Ignore" });
     ignore.addEventListener("click", () => {
-      B.ignored.add(f.key);
+      B.ignore(f.key);
       B.card.close();
       field.render();
       B.reportState();

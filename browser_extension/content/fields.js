@@ -17,10 +17,30 @@
 
   B.isRichEditor = (kind) => kind !== "textarea" && kind !== "contenteditable";
 
+  // Words in a field's label, name or placeholder that say it is not the published ad.
+  const NOT_THE_AD = /\b(internal|private|confidential|not (?:be )?(?:published|public|shown|visible)|never published|hiring[- ]team only|recruiter notes?)\b/i;
+
+  // What a person reads as the field's name: its <label>s, aria-label(ledby), placeholder, name, id.
+  B.fieldName = function fieldName(el, frameEl) {
+    const target = frameEl || el;
+    const doc = target.ownerDocument;
+    const parts = [target.getAttribute("aria-label"), target.getAttribute("placeholder"), target.getAttribute("name"),
+      target.getAttribute("title"), target.id, el !== target ? el.getAttribute("aria-label") : null];
+    for (const id of (target.getAttribute("aria-labelledby") || "").split(/\s+/)) {
+      if (id) parts.push(doc.getElementById(id)?.textContent);
+    }
+    for (const label of target.labels || []) parts.push(label.textContent);
+    if (target.id) for (const label of doc.querySelectorAll(`label[for="${CSS.escape(target.id)}"]`)) parts.push(label.textContent);
+    return parts.filter(Boolean).join(" \u00b7 ").replace(/[_-]+/g, " ");
+  };
+
+  B.clearlyNotTheAd = (el, frameEl) => NOT_THE_AD.test(B.fieldName(el, frameEl));
+
   B.optedOut = function optedOut(el, frameEl) {
     if (el.closest(OPT_OUT)) return true;
     if (frameEl && frameEl.closest(OPT_OUT)) return true;
     if (el.tagName === "TEXTAREA" && (el.readOnly || el.disabled)) return true;
+    if (B.clearlyNotTheAd(el, frameEl)) return true;
     return false;
   };
 

@@ -200,7 +200,9 @@
     B.reportState();
   }
 
-  chrome.storage.local.get("disabledSites").then(({ disabledSites }) => {
+  chrome.storage.local.get(["disabledSites", B.IGNORED_KEY]).then((stored) => {
+    const { disabledSites } = stored;
+    B.loadIgnored(stored[B.IGNORED_KEY]);
     B.disabled = !!(disabledSites || {})[location.hostname];
     hookDoc(document);
     scan();
@@ -210,5 +212,10 @@
   });
   chrome.storage.onChanged.addListener((changes, area) => {
     if (area === "local" && changes.disabledSites) applySites(changes.disabledSites.newValue);
+    if (area === "local" && changes[B.IGNORED_KEY]) {  // ignored in another tab of this site
+      const before = B.ignored.size;
+      B.loadIgnored(changes[B.IGNORED_KEY].newValue);
+      if (B.ignored.size !== before) { for (const f of fields.values()) f.render(); B.reportState(); }
+    }
   });
 })();
