@@ -407,3 +407,33 @@ def test_apply_on_plain_contenteditable_writes_plain_spaces_and_keeps_bold(env):
     bold = page.page.evaluate("() => [...document.querySelectorAll('#posting-description b')].map(b => b.textContent)")
     assert bold and all(w.strip() for w in bold), html  # the replaced words are still bold
     page.close()
+
+
+def test_a_field_turned_off_stays_off_on_this_site(env):
+    context = env["context"]
+    page = Page(env, "lever")
+    page.type(H.BIASED_AD)
+    H.wait_checked(page.page, 1)
+    findings = page.findings()
+    assert findings
+    page.page.mouse.click(*_center(findings[0]))
+    card = page.page.locator("biaslsp-overlay .card")
+    card.wait_for(state="visible")
+    try:
+        card.locator("button.field-off").click()
+        page.page.wait_for_function("() => !document.querySelector('biaslsp-overlay')?.shadowRoot.querySelector('[data-biaslsp-finding]')", timeout=10000)
+        assert page.highlights() == []
+        page.page.reload()
+        page.type(H.BIASED_AD)
+        page.page.wait_for_timeout(3000)
+        assert page.findings() == [] and page.highlights() == [] and page.page.evaluate(H.CHECKED_JS) == []
+        options = context.new_page()  # the options page counts it and can turn it back on
+        options.goto(f"{H.EXTENSION_ORIGIN}/options/options.html")
+        options.wait_for_selector("#off-count:has-text('1')")
+        options.click("#forget")
+        options.wait_for_selector("#off-count:has-text('0')")
+        options.close()
+        H.wait_checked(page.page, 1)  # checked again at once
+    finally:
+        H.service_worker(context).evaluate("chrome.storage.local.remove(['offFields', 'ignoredFindings'])")
+    page.close()

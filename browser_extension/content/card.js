@@ -61,12 +61,19 @@
       field.render();
       B.reportState();
     });
+    const off = node("button", { className: "field-off", textContent: "Don\u2019t check this field" });
+    off.title = "Stop checking this field on this site (the options page turns it back on)";
+    off.addEventListener("click", async () => {
+      B.card.close();
+      await B.turnFieldOff(field.root, field.frameEl);
+      B.rescan?.();
+    });
     ensure().replaceChildren(
       node("div", {}, chip, node("span", { className: "word", textContent: `“${f.text}”` })),
       node("div", { className: "why", textContent: f.explanation || `Wording that can read as ${info.name.toLowerCase()} bias.` }),
       cands,
       current.msg ? node("div", { className: "msg", textContent: current.msg }) : "",
-      node("div", { className: "actions" }, ignore),
+      node("div", { className: "actions" }, off, ignore),
     );
     el.dataset.finding = f.id;
     el.dataset.label = f.label;

@@ -36,7 +36,24 @@
 
   B.clearlyNotTheAd = (el, frameEl) => NOT_THE_AD.test(B.fieldName(el, frameEl));
 
+  // Fields the user turned off, per site: chrome.storage.local { offFields: { host: [signature] } }.
+  B.OFF_FIELDS_KEY = "offFields";
+  B.offFields = new Set();
+  B.fieldSignature = function fieldSignature(el, frameEl) {
+    const name = B.fieldName(el, frameEl);
+    return `${location.pathname}|${(frameEl || el).tagName.toLowerCase()}|${name}`;
+  };
+  B.turnFieldOff = async function turnFieldOff(el, frameEl) {
+    const sig = B.fieldSignature(el, frameEl);
+    B.offFields.add(sig);
+    const all = (await chrome.storage.local.get(B.OFF_FIELDS_KEY))[B.OFF_FIELDS_KEY] || {};
+    all[location.hostname] = [...new Set([...(all[location.hostname] || []), sig])];
+    await chrome.storage.local.set({ [B.OFF_FIELDS_KEY]: all });
+  };
+  B.loadOffFields = (stored) => { B.offFields = new Set((stored || {})[location.hostname] || []); };
+
   B.optedOut = function optedOut(el, frameEl) {
+    if (B.offFields.has(B.fieldSignature(el, frameEl))) return true;
     if (el.closest(OPT_OUT)) return true;
     if (frameEl && frameEl.closest(OPT_OUT)) return true;
     if (el.tagName === "TEXTAREA" && (el.readOnly || el.disabled)) return true;

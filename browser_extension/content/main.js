@@ -200,9 +200,12 @@
     B.reportState();
   }
 
-  chrome.storage.local.get(["disabledSites", B.IGNORED_KEY]).then((stored) => {
+  B.rescan = () => { scan(); B.reportState(); };
+
+  chrome.storage.local.get(["disabledSites", B.IGNORED_KEY, B.OFF_FIELDS_KEY]).then((stored) => {
     const { disabledSites } = stored;
     B.loadIgnored(stored[B.IGNORED_KEY]);
+    B.loadOffFields(stored[B.OFF_FIELDS_KEY]);
     B.disabled = !!(disabledSites || {})[location.hostname];
     hookDoc(document);
     scan();
@@ -212,6 +215,7 @@
   });
   chrome.storage.onChanged.addListener((changes, area) => {
     if (area === "local" && changes.disabledSites) applySites(changes.disabledSites.newValue);
+    if (area === "local" && changes[B.OFF_FIELDS_KEY]) { B.loadOffFields(changes[B.OFF_FIELDS_KEY].newValue); B.rescan(); }
     if (area === "local" && changes[B.IGNORED_KEY]) {  // ignored in another tab of this site
       const before = B.ignored.size;
       B.loadIgnored(changes[B.IGNORED_KEY].newValue);
