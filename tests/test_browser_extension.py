@@ -7,6 +7,7 @@ hard-coded model output. Screenshots go to test-artifacts/browser/.
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from pathlib import Path
@@ -436,4 +437,58 @@ def test_a_field_turned_off_stays_off_on_this_site(env):
         H.wait_checked(page.page, 1)  # checked again at once
     finally:
         H.service_worker(context).evaluate("chrome.storage.local.remove(['offFields', 'ignoredFindings'])")
+    page.close()
+
+
+# Saturated pixels (the underline's colour, not text grey nor the faint background tint) in a
+# page region, counted from a real screenshot decoded by the page's own image decoder.
+COLOURED_PIXELS_JS = """
+async ([b64]) => {
+  const img = await createImageBitmap(await (await fetch('data:image/png;base64,' + b64)).blob());
+  const c = new OffscreenCanvas(img.width, img.height);
+  const ctx = c.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  const d = ctx.getImageData(0, 0, img.width, img.height).data;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    const hi = Math.max(d[i], d[i + 1], d[i + 2]), lo = Math.min(d[i], d[i + 1], d[i + 2]);
+    if (hi - lo > 80) n++;
+  }
+  return n;
+}
+"""
+
+NEXT_LINE_TOP_JS = """
+() => {
+  const p = document.querySelectorAll('.ql-editor p')[1];
+  const r = document.createRange();
+  r.selectNodeContents(p);
+  return r.getClientRects()[0].top;
+}
+"""
+
+
+def test_quill_wavy_underline_stays_off_the_next_line(env):
+    """Quill's line height (1.42) leaves little room under the text: the wave must fit in it."""
+    page = Page(env, "quill")
+    page.type("We want young, energetic rockstar ninjas.")
+    page.page.keyboard.press("Enter")
+    page.page.keyboard.type("WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW", delay=1)
+    try:
+        H.wait_checked(page.page, 1)
+    except AssertionError:
+        raise AssertionError((page.errors, page.page.evaluate(H.CHECKED_JS), page.page.evaluate("() => document.querySelector('.ql-editor').innerHTML")))
+    page.page.evaluate("() => document.activeElement.blur()")  # no caret in the picture
+    found = [f for f in page.findings() if f["rects"]]
+    assert found
+    next_top = page.page.evaluate(NEXT_LINE_TOP_JS)
+    for f in found:
+        r = f["rects"][0]
+        assert r["y"] + r["h"] <= next_top + 0.5
+        # the rows where the next line's capitals begin, under the flagged words
+        clip = {"x": r["x"], "y": next_top, "width": r["w"], "height": 3}
+        shot = page.page.screenshot(clip=clip)
+        n = page.page.evaluate(COLOURED_PIXELS_JS, [base64.b64encode(shot).decode()])
+        assert n == 0, (f["label"], n, clip)
+    page.shot("quill-underline")
     page.close()
