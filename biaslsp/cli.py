@@ -56,6 +56,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"biaslsp {__version__}")
     parser.add_argument("--stdio", action="store_true", help="run the language server over stdio")
     parser.add_argument("--tcp", type=int, metavar="PORT", help="run the language server on a TCP port")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging for --stdio/--tcp")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     chosen = _chosen(argv) if argv is not None else None
     for name, (module, help_text) in COMMANDS.items():

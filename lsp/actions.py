@@ -28,6 +28,16 @@ def workspace_edit(ls, uri: str, version: int | None, edits: list[types.TextEdit
     return types.WorkspaceEdit(changes={uri: edits})
 
 
+def rewrite_title(rw: dict[str, Any]) -> str:
+    """Say which rewrite was verified: re-classified and clear of every label the sentence had."""
+    if rw.get("verified"):
+        status = "verified"
+    else:
+        left = [str(l) for l in rw.get("remaining") or []]
+        status = "not verified" + (f": still {', '.join(left)}" if left else "")
+    return f"Rewrite: \u201c{str(rw.get('text', '')).strip()}\u201d ({status})"
+
+
 def _wants(only: list[str] | None, kind: str) -> bool:
     return not only or any(kind == k or kind.startswith(k + ".") for k in only)
 
@@ -39,6 +49,8 @@ def code_actions(ls, params: types.CodeActionParams, state) -> list[types.CodeAc
     seen_terms: set[str] = set()
     seen_labels: set[str] = set()
     seen_sentences: set[int] = set()
+    seen_rewrites: set[tuple] = set()
+    have_preferred = False
     quick = _wants(only, types.CodeActionKind.QuickFix)
     for diag in params.context.diagnostics:
         data = diag.data if isinstance(diag.data, dict) else None
@@ -48,16 +60,21 @@ def code_actions(ls, params: types.CodeActionParams, state) -> list[types.CodeAc
         label = str(data.get("label") or diag.code or "")
         if not quick:
             continue
-        for i, rw in enumerate(data.get("rewrites") or []):
+        for rw in data.get("rewrites") or []:
             edits = [types.TextEdit(range=_range(e["range"]), new_text=e["newText"]) for e in rw.get("edits") or []]
-            if not edits:
-                continue
+            key = (rw.get("text", ""), tuple((e.range.start.line, e.range.start.character, e.range.end.line, e.range.end.character, e.new_text) for e in edits))
+            if not edits or key in seen_rewrites:
+                continue  # two findings in one sentence share its rewrites: offer each once
+            seen_rewrites.add(key)
+            verified = bool(rw.get("verified"))
+            preferred = verified and not have_preferred
+            have_preferred |= preferred
             out.append(
                 types.CodeAction(
-                    title=f"Rewrite: \u201c{rw['text'].strip()}\u201d",
+                    title=rewrite_title(rw),
                     kind=types.CodeActionKind.QuickFix,
                     diagnostics=[diag],
-                    is_preferred=(i == 0),
+                    is_preferred=preferred or None,
                     edit=workspace_edit(ls, uri, version, edits),
                 )
             )

@@ -13,7 +13,7 @@ from typing import Any
 from lsprotocol import types
 
 from biaslsp.models import LABELS, SentenceResult, Summary
-from biaslsp.models.labels import EXPLANATIONS, TITLES, doc_url
+from biaslsp.models.labels import TITLES, doc_url
 from biaslsp.models.summary import summarize
 
 from .config import Settings
@@ -22,6 +22,27 @@ from .suppress import Suppressions
 
 SOURCE = "biaslsp"
 DENY_LABEL = "general"
+MAX_TERM = 60  # characters of the flagged words quoted in a message; longer ones are cut with "…"
+
+# The first words of a diagnostic message: short enough for an editor's virtual text.
+# The explanation lives in the hover and behind codeDescription (docs/categories.md).
+SHORT_TITLES: dict[str, str] = {
+    "age": "Age-coded",
+    "disability": "Ableist or needlessly physical",
+    "feminine": "Feminine-coded",
+    "general": "Exclusionary",
+    "masculine": "Masculine-coded",
+    "racial": "Racially exclusionary",
+    "sexuality": "Gender or sexuality exclusion",
+}
+
+
+def short_message(label: str, term: str) -> str:
+    """'Age-coded: ‘digital native’' — one line, whatever the length of the flagged text."""
+    term = " ".join(term.split())
+    if len(term) > MAX_TERM:
+        term = term[: MAX_TERM - 1].rstrip() + "\u2026"
+    return f"{SHORT_TITLES.get(label, TITLES.get(label, label))}: \u2018{term}\u2019"
 
 
 @dataclass
@@ -113,17 +134,15 @@ def _diagnostic(
                 "text": r.text,
                 "verified": r.verified,
                 "cleared": list(r.cleared),
+                "remaining": list(r.remaining),
                 "edits": [{"range": _range_json(index, e.start, e.end), "newText": e.new_text} for e in r.edits],
             }
             for r in cands
         ],
     }
-    message = f"{TITLES.get(label, label)}: \u201c{snippet}\u201d. {EXPLANATIONS.get(label, sent.explanation)}"
-    if cands:
-        message += f" Suggestion: \u201c{cands[0].text.strip()}\u201d"
     return types.Diagnostic(
         range=index.range(start, end),
-        message=message,
+        message=short_message(label, snippet),
         severity=settings.severity_for(label),
         code=label,
         code_description=types.CodeDescription(href=doc_url(label)),
@@ -145,7 +164,7 @@ def _deny(
             sent = SentenceResult(m.start(), m.end(), text[m.start() : m.end()], {}, (DENY_LABEL,))
             diag = types.Diagnostic(
                 range=index.range(m.start(), m.end()),
-                message=f"\u201c{text[m.start():m.end()]}\u201d is on this project's deny-list.",
+                message=f"On this project's deny-list: \u2018{text[m.start():m.end()]}\u2019",
                 severity=settings.severity_for(DENY_LABEL),
                 code=DENY_LABEL,
                 code_description=types.CodeDescription(href=doc_url(DENY_LABEL)),

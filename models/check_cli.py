@@ -1,36 +1,53 @@
-"""`biaslsp check FILE... [-]`: report biased language in files, as text, JSON or SARIF."""
+"""`biaslsp check FILE|DIR... [-]`: report biased language in files, as text, JSON or SARIF."""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
+from .discover import CHECKED_SUFFIXES, discover
 from .errors import BiaslspError, InputTooLargeError
-from .findings import Finding, findings
-from .labels import LABELS, TITLES, doc_url
+from .findings import Finding, findings, line_starts
+from .labels import EXPLANATIONS, LABELS, TITLES, doc_url
 from .limits import DEFAULT_MAX_CHARS
 from .markup import Format, guess_format
+from .types import Summary
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+MAX_FIXES = 3
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("files", nargs="+", metavar="FILE", help="files to check; - reads standard input")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="files or directories to check (directories recursively: "
+                        f"{', '.join(CHECKED_SUFFIXES)}, honouring .gitignore); - reads standard input")
     p.add_argument("--format", choices=["text", "json", "sarif"], default="text", help="output format")
     p.add_argument("--input-format", choices=["auto", "text", "markdown", "html"], default="auto",
                    help="how to read the input (default: from the file name)")
+    p.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                   help="skip files matching this gitignore-style pattern in a directory argument (repeatable)")
     p.add_argument("--no-rewrites", action="store_true", help="skip rewrite suggestions (faster)")
+
+
+@dataclass
+class _Checked:
+    path: str
+    text: str
+    found: list[Finding]
+    summary: Summary
 
 
 def _read(name: str) -> str:
     if name == "-":
         data = sys.stdin.buffer.read()
     else:
-        path = Path(name)
-        if path.is_dir():
-            raise BiaslspError(f"{name}: is a directory")
         try:
-            data = path.read_bytes()
+            data = Path(name).read_bytes()
         except FileNotFoundError:
             raise BiaslspError(f"{name}: no such file") from None
         except OSError as exc:
@@ -41,25 +58,91 @@ def _read(name: str) -> str:
         raise BiaslspError(f"{name}: not valid UTF-8 (byte {exc.start}); convert it to UTF-8 first") from None
 
 
-def _sarif(results: list[dict]) -> dict:
-    rules = [{"id": l, "name": TITLES[l], "helpUri": doc_url(l), "shortDescription": {"text": TITLES[l]}} for l in LABELS]
-    sarif_results = []
-    for f in results:
-        for x in f["findings"]:
-            sarif_results.append({
-                "ruleId": x["label"],
+def _expand(names: list[str], exclude: list[str]) -> list[str]:
+    """Directories become the prose files under them; everything else is kept as given."""
+    out = []
+    for name in names:
+        if name != "-" and Path(name).is_dir():
+            found = [str(p) for p in discover(Path(name), exclude)]
+            if not found:
+                print(f"biaslsp: {name}: no {'/'.join(CHECKED_SUFFIXES)} files to check", file=sys.stderr)
+            out += found
+        else:
+            out.append(name)
+    return out
+
+
+def _position(starts: list[int], offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of a character offset."""
+    import bisect
+
+    line = bisect.bisect_right(starts, offset) - 1
+    return line + 1, offset - starts[line] + 1
+
+
+def _region(starts: list[int], start: int, end: int) -> dict:
+    sl, sc = _position(starts, start)
+    el, ec = _position(starts, end)
+    return {"startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec, "charOffset": start, "charLength": end - start}
+
+
+def _fingerprint(f: Finding, text: str, seen: dict[str, int]) -> str:
+    """Stable across moves and edits elsewhere: the rule, the flagged words and their sentence."""
+    key = f"{f.label}\0{f.text.lower()}\0{' '.join(text[f.sentence_start:f.sentence_end].split())}"
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    seen[digest] = seen.get(digest, 0) + 1
+    return f"{digest}:{seen[digest]}"
+
+
+def _rule(label: str) -> dict:
+    return {
+        "id": label,
+        "name": TITLES[label].title().replace(" ", "").replace("-", ""),
+        "shortDescription": {"text": TITLES[label]},
+        "fullDescription": {"text": EXPLANATIONS[label]},
+        "help": {"text": f"{EXPLANATIONS[label]} See {doc_url(label)}",
+                 "markdown": f"{EXPLANATIONS[label]}\n\n[More about {TITLES[label].lower()}]({doc_url(label)})"},
+        "helpUri": doc_url(label),
+        "defaultConfiguration": {"level": "note"},
+        "properties": {"tags": ["inclusive-language", label], "precision": "medium", "problem.severity": "recommendation"},
+    }
+
+
+def _sarif(checked: list[_Checked]) -> dict:
+    """SARIF 2.1.0 with what GitHub code scanning reads; columns count Unicode code points."""
+    rule_index = {label: i for i, label in enumerate(LABELS)}
+    results = []
+    for c in checked:
+        uri = quote(Path(c.path).as_posix()) if c.path != "<stdin>" else "stdin"
+        starts = line_starts(c.text)
+        seen: dict[str, int] = {}
+        for f in c.found:
+            location = {"artifactLocation": {"uri": uri}, "region": {**_region(starts, f.start, f.end), "snippet": {"text": f.text}}}
+            sentence = _region(starts, f.sentence_start, f.sentence_end)
+            results.append({
+                "ruleId": f.label,
+                "ruleIndex": rule_index[f.label],
                 "level": "note",
-                "message": {"text": x["message"]},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": f["path"]},
-                    "region": {"startLine": x["line"], "startColumn": x["column"], "charOffset": x["start"], "charLength": x["end"] - x["start"], "snippet": {"text": x["text"]}},
-                }}],
-                "fixes": [{"description": {"text": s}} for s in x["suggestions"][:3]],
+                "message": {"text": f"{TITLES[f.label]}: \u201c{f.text}\u201d. {EXPLANATIONS[f.label]}"},
+                "locations": [{"physicalLocation": location}],
+                "partialFingerprints": {"biaslspFinding/v1": _fingerprint(f, c.text, seen)},
+                "fixes": [{
+                    "description": {"text": f"Rewrite the sentence: {s}"},
+                    "artifactChanges": [{
+                        "artifactLocation": {"uri": uri},
+                        "replacements": [{"deletedRegion": sentence, "insertedContent": {"text": s}}],
+                    }],
+                } for s in f.suggestions[:MAX_FIXES]],
             })
     return {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": "biaslsp", "informationUri": "https://github.com/biaslsp/biaslsp", "rules": rules}}, "results": sarif_results}],
+        "runs": [{
+            "tool": {"driver": {"name": "biaslsp", "informationUri": "https://github.com/biaslsp/biaslsp",
+                                "rules": [_rule(l) for l in LABELS]}},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
     }
 
 
@@ -70,12 +153,29 @@ def _print_text(path: str, found: list[Finding]) -> None:
             print(f"    suggestion: {f.suggestions[0]}")
 
 
+def _category_counts(found: list[Finding]) -> str:
+    counts = {l: sum(1 for f in found if f.label == l) for l in LABELS}
+    return ", ".join(f"{l} {n}" for l, n in counts.items() if n)
+
+
+def _print_totals(checked: list[_Checked]) -> None:
+    """The closing line(s), on stderr, after everything on stdout has been written."""
+    sys.stdout.flush()  # else a pipe holding both streams gets this line before, or inside, the report
+    every = [f for c in checked for f in c.found]
+    lines = [f"{len(every)} finding(s)" + (f" ({_category_counts(every)})" if every else "") + "."]
+    for c in checked:
+        counts = _category_counts(c.found)
+        lines.append(f"{c.path}: inclusiveness {c.summary.score}/100"
+                     f" ({c.summary.flagged_sentences} of {c.summary.sentences} sentence(s) flagged"
+                     + (f"; {counts}" if counts else "") + ")")
+    print("\n".join(lines), file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     errors = 0
-    any_findings = False
-    results = []
+    checked: list[_Checked] = []
     engine = None
-    for name in args.files:
+    for name in _expand(args.files, getattr(args, "exclude", [])):
         try:
             text = _read(name)
             if len(text) > DEFAULT_MAX_CHARS:  # refused before the model loads (seconds saved)
@@ -90,21 +190,18 @@ def run(args: argparse.Namespace) -> int:
             print(f"biaslsp: {exc}", file=sys.stderr)
             errors += 1
             continue
-        found = findings(analysis, text)
-        any_findings |= bool(found)
-        results.append({"path": name if name != "-" else "<stdin>", "findings": [f.to_dict() for f in found], "summary": analysis.summary.to_dict()})
+        checked.append(_Checked(name if name != "-" else "<stdin>", text, findings(analysis, text), analysis.summary))
         if args.format == "text":
-            _print_text(results[-1]["path"], found)
+            _print_text(checked[-1].path, checked[-1].found)
     if args.format == "json":
-        json.dump({"files": results}, sys.stdout, indent=2, ensure_ascii=False)
+        files = [{"path": c.path, "findings": [f.to_dict() for f in c.found], "summary": c.summary.to_dict()} for c in checked]
+        json.dump({"files": files}, sys.stdout, indent=2, ensure_ascii=False)
         print()
     elif args.format == "sarif":
-        json.dump(_sarif(results), sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(_sarif(checked), sys.stdout, indent=2, ensure_ascii=False)
         print()
-    elif results:
-        total = sum(len(r["findings"]) for r in results)
-        scores = ", ".join(f"{r['path']}: {r['summary']['score']}/100" for r in results)
-        print(f"{total} finding(s). Inclusiveness {scores}", file=sys.stderr)
+    elif checked:
+        _print_totals(checked)
     if errors:
         return 2
-    return 1 if any_findings else 0
+    return 1 if any(c.found for c in checked) else 0

@@ -1,8 +1,10 @@
 """Hide the parts of Markdown and HTML that are not prose, keeping every offset.
 
-Masking replaces code, front matter, URLs, link targets and tags with spaces (line
-breaks kept, block-level tags become a line break), so the engine checks only prose
-and every offset it reports is still an offset into the original text.
+Masking replaces code (fenced and 4-space indented), front matter, URLs, link targets
+and tags with spaces (line breaks kept, block-level tags become a line break), so the
+engine checks only prose and every offset it reports is still an offset into the
+original text. An HTML `alt` text is prose a reader meets (screen readers read it
+aloud), so it is kept and checked, set apart as its own line.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ _AUTOLINK = re.compile(r"<(?:https?|mailto|ftp):[^>\s]*>")
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _RAW_BLOCK = re.compile(r"<(script|style|code|pre|template|noscript)\b[^>]*>.*?(?:</\1\s*>|\Z)", re.S | re.I)
 _TAG = re.compile(r"</?([a-zA-Z][\w:-]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
+_ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 _MD_MARKS = re.compile(r"(?<!\w)(?:\*\*|__|~~)|(?<=\S)(?:\*\*|__|~~)|^[ \t]{0,3}#{1,6}(?=\s)|^[ \t]*>", re.M)
 _BLOCK_TAGS = {
@@ -45,11 +48,47 @@ def _mask_html(text: str, chars: list[str]) -> None:
         _blank(chars, m.start(), m.end(), newline=True)
     for m in _TAG.finditer(text):
         _blank(chars, m.start(), m.end(), newline=m.group(1).lower() in _BLOCK_TAGS)
+        _keep_alt(text, chars, m.start(), m.end())
     for m in _ENTITY.finditer(text):
         _blank(chars, m.start(), m.end())
 
 
+def _keep_alt(text: str, chars: list[str], start: int, end: int) -> None:
+    """Put the tag's alt text back, with a line break on either side so it is a sentence of its own."""
+    for m in _ALT.finditer(text, start, end):
+        group = 1 if m.group(1) is not None else 2
+        a, b = m.span(group)
+        if not m.group(group).strip():
+            continue
+        chars[a:b] = text[a:b]
+        chars[start] = "\n"  # the tag's "<": ends the sentence before it
+        if chars[b] != "\n":
+            chars[b] = "\n"  # the closing quote: ends the alt text
+
+
+def _indented_code_lines(text: str) -> list[tuple[int, int]]:
+    """Line ranges (0-based, end exclusive) of 4-space indented code blocks.
+
+    CommonMark decides what is code (a paragraph continuation or a list item's second
+    paragraph is not), so the parser decides, not a regex.
+    """
+    from markdown_it import MarkdownIt
+
+    return [tuple(t.map) for t in MarkdownIt("commonmark").parse(text) if t.type == "code_block" and t.map]
+
+
+def _mask_indented_code(text: str, chars: list[str]) -> None:
+    ranges = _indented_code_lines(text)
+    if not ranges:
+        return
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    starts.append(len(text))
+    for first, last in ranges:
+        _blank(chars, starts[first], starts[min(last, len(starts) - 1)])
+
+
 def _mask_markdown(text: str, chars: list[str]) -> None:
+    _mask_indented_code(text, chars)
     for pattern in (_FRONT_MATTER, _FENCE, _INLINE_CODE, _REF_DEF, _LINK_TARGET, _AUTOLINK, _MD_MARKS):
         for m in pattern.finditer(text):
             _blank(chars, m.start(), m.end())

@@ -112,11 +112,12 @@ class Summary:
 
     sentences: int
     flagged_sentences: int
-    counts: dict[str, int]  # findings (spans) per category
-    score: int  # inclusiveness 0-100, 100 = nothing found
+    counts: dict[str, int]  # flagged sentences per category
+    score: int  # inclusiveness 0-100, 100 = nothing found (docs/score.md)
     masculine: int
     feminine: int
     balance: str  # "masculine", "feminine" or "balanced"
+    findings: int = 0  # findings (spans; a flagged sentence without one counts once)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -40,6 +40,20 @@
     }
   }
 
+  // Where white space collapses, Chrome's editing turns a space next to an element boundary
+  // (or left doubled by a deletion) into &nbsp;, which then sticks in the saved ad. Under
+  // pre-wrap it has no reason to: keep it there for the one edit, then restore the style.
+  function withPlainSpaces(root, edit) {
+    const ws = root.ownerDocument.defaultView.getComputedStyle(root).whiteSpace;
+    if (ws.startsWith("pre") || ws === "break-spaces") { edit(); return; }
+    const inline = root.style.getPropertyValue("white-space"), prio = root.style.getPropertyPriority("white-space");
+    root.style.setProperty("white-space", "pre-wrap", "important");
+    try { edit(); } finally {
+      if (inline) root.style.setProperty("white-space", inline, prio); else root.style.removeProperty("white-space");
+      if (!root.getAttribute("style")) root.removeAttribute("style");
+    }
+  }
+
   function selectRange(field, range) {
     const sel = field.win.getSelection();
     sel.removeAllRanges();
@@ -66,7 +80,7 @@
       if (norm(B.extractText(root).text) !== before) return;  // handled without preventDefault
     }
     selectRange(field, B.rangeFor(B.extractText(root), a, b, doc) || range);
-    if (repl) doc.execCommand("insertText", false, repl); else doc.execCommand("delete");
+    withPlainSpaces(root, () => { if (repl) doc.execCommand("insertText", false, repl); else doc.execCommand("delete"); });
     if (field.kind === "tinymce") {
       // TinyMCE records a non-typing undo level for replacement input (as from the spellchecker);
       // execCommand's own input event reads as typing, whose level would only come at keyup.

@@ -56,17 +56,24 @@
     if (!usable.length) cands.append(node("li", { textContent: current.loading ? "Looking for rewrites…" : "No rewrite suggested." }));
     const ignore = node("button", { className: "ignore", textContent: "Ignore" });
     ignore.addEventListener("click", () => {
-      B.ignored.add(f.key);
+      B.ignore(f.key);
       B.card.close();
       field.render();
       B.reportState();
+    });
+    const off = node("button", { className: "field-off", textContent: "Don\u2019t check this field" });
+    off.title = "Stop checking this field on this site (the options page turns it back on)";
+    off.addEventListener("click", async () => {
+      B.card.close();
+      await B.turnFieldOff(field.root, field.frameEl);
+      B.rescan?.();
     });
     ensure().replaceChildren(
       node("div", {}, chip, node("span", { className: "word", textContent: `“${f.text}”` })),
       node("div", { className: "why", textContent: f.explanation || `Wording that can read as ${info.name.toLowerCase()} bias.` }),
       cands,
       current.msg ? node("div", { className: "msg", textContent: current.msg }) : "",
-      node("div", { className: "actions" }, ignore),
+      node("div", { className: "actions" }, off, ignore),
     );
     el.dataset.finding = f.id;
     el.dataset.label = f.label;

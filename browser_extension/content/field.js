@@ -4,7 +4,24 @@
   const PAUSE_MS = 300;        // typing pause before a field is checked
   const MAX_CHARS = 20000;     // cap on the text sent (UTF-16 units); the rest is not checked
   let nextField = 0, nextFinding = 0;
-  B.ignored = new Set();        // keys of findings the user chose to ignore (this page)
+  B.ignored = new Set();        // keys of findings the user chose to ignore on this site
+  const IGNORED_KEY = "ignoredFindings";  // chrome.storage.local: { host: [key, ...] }, newest last
+  const MAX_IGNORED = 500;                 // per site; the oldest are forgotten first
+
+  // Ignore survives reloads: remembered per site in the extension's storage.
+  B.ignore = async function ignore(key) {
+    B.ignored.add(key);
+    const all = (await chrome.storage.local.get(IGNORED_KEY))[IGNORED_KEY] || {};
+    const list = (all[location.hostname] || []).filter((k) => k !== key);
+    list.push(key);
+    all[location.hostname] = list.slice(-MAX_IGNORED);
+    await chrome.storage.local.set({ [IGNORED_KEY]: all });
+  };
+
+  B.loadIgnored = function loadIgnored(stored) {
+    for (const key of ((stored || {})[location.hostname] || [])) B.ignored.add(key);
+  };
+  B.IGNORED_KEY = IGNORED_KEY;
 
   const findingKey = (label, text, sentence) => `${label}|${text.toLowerCase()}|${sentence.trim()}`;
 

@@ -17,10 +17,47 @@
 
   B.isRichEditor = (kind) => kind !== "textarea" && kind !== "contenteditable";
 
+  // Words in a field's label, name or placeholder that say it is not the published ad.
+  const NOT_THE_AD = /\b(internal|private|confidential|not (?:be )?(?:published|public|shown|visible)|never published|hiring[- ]team only|recruiter notes?)\b/i;
+
+  // What a person reads as the field's name: its <label>s, aria-label(ledby), placeholder, name, id.
+  B.fieldName = function fieldName(el, frameEl) {
+    const target = frameEl || el;
+    const doc = target.ownerDocument;
+    const parts = [target.getAttribute("aria-label"), target.getAttribute("placeholder"), target.getAttribute("name"),
+      target.getAttribute("title"), target.id, el !== target ? el.getAttribute("aria-label") : null];
+    for (const id of (target.getAttribute("aria-labelledby") || "").split(/\s+/)) {
+      if (id) parts.push(doc.getElementById(id)?.textContent);
+    }
+    for (const label of target.labels || []) parts.push(label.textContent);
+    if (target.id) for (const label of doc.querySelectorAll(`label[for="${CSS.escape(target.id)}"]`)) parts.push(label.textContent);
+    return parts.filter(Boolean).join(" \u00b7 ").replace(/[_-]+/g, " ");
+  };
+
+  B.clearlyNotTheAd = (el, frameEl) => NOT_THE_AD.test(B.fieldName(el, frameEl));
+
+  // Fields the user turned off, per site: chrome.storage.local { offFields: { host: [signature] } }.
+  B.OFF_FIELDS_KEY = "offFields";
+  B.offFields = new Set();
+  B.fieldSignature = function fieldSignature(el, frameEl) {
+    const name = B.fieldName(el, frameEl);
+    return `${location.pathname}|${(frameEl || el).tagName.toLowerCase()}|${name}`;
+  };
+  B.turnFieldOff = async function turnFieldOff(el, frameEl) {
+    const sig = B.fieldSignature(el, frameEl);
+    B.offFields.add(sig);
+    const all = (await chrome.storage.local.get(B.OFF_FIELDS_KEY))[B.OFF_FIELDS_KEY] || {};
+    all[location.hostname] = [...new Set([...(all[location.hostname] || []), sig])];
+    await chrome.storage.local.set({ [B.OFF_FIELDS_KEY]: all });
+  };
+  B.loadOffFields = (stored) => { B.offFields = new Set((stored || {})[location.hostname] || []); };
+
   B.optedOut = function optedOut(el, frameEl) {
+    if (B.offFields.has(B.fieldSignature(el, frameEl))) return true;
     if (el.closest(OPT_OUT)) return true;
     if (frameEl && frameEl.closest(OPT_OUT)) return true;
     if (el.tagName === "TEXTAREA" && (el.readOnly || el.disabled)) return true;
+    if (B.clearlyNotTheAd(el, frameEl)) return true;
     return false;
   };
 

@@ -10,10 +10,15 @@
     styled.add(doc);
     const win = doc.defaultView;
     const sheet = new win.CSSStyleSheet();
+    // The wave hangs below the baseline by offset + about 2.5 x thickness. Editors with a tight
+    // line height (Quill: 1.42) leave only (line height - 1.2em) / 2 under the descenders, so
+    // both shrink with the gap (lh = the text's own line height): at 1.42 a 1px wave at the baseline,
+    // at 1.6 and more the usual 2px wave 2-3px below it.
+    const fit = "text-decoration-thickness: clamp(1px, calc((1lh - 1.3em) / 2), 2px); " +
+      "text-underline-offset: clamp(-2px, calc(1lh - 1.5em), 3px);";
     const rules = Object.entries(B.LABELS).map(([label, { color }]) =>
-      `::highlight(${NAME(label)}) { text-decoration: underline wavy ${color}; ` +
-      `text-decoration-thickness: 2px; text-underline-offset: 3px; background-color: ${color}1f; }`);
-    rules.push(`::highlight(biaslsp-other) { text-decoration: underline wavy #e03131; text-decoration-thickness: 2px; }`);
+      `::highlight(${NAME(label)}) { text-decoration: underline wavy ${color}; ${fit} background-color: ${color}1f; }`);
+    rules.push(`::highlight(biaslsp-other) { text-decoration: underline wavy #e03131; ${fit} }`);
     sheet.replaceSync(rules.join("\n"));
     doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, sheet];
   }

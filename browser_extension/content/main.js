@@ -39,7 +39,7 @@
 
   function onMessage(msg) {
     switch (msg.type) {
-      case "status": setStatus(msg.online); break;
+      case "status": setStatus(msg.online, msg.reason); break;
       case "sentence": fieldById(msg.doc)?.onSentence(msg); break;
       case "done": fieldById(msg.doc)?.onDone(msg); break;
       case "rewrite.delta": case "rewrite.done": B.card.onRewrite(msg); break;
@@ -50,9 +50,22 @@
     }
   }
 
-  function setStatus(online) {
+  // What a field says while nothing can be checked (null: checking works).
+  function offlineNote(reason) {
+    return /^no token/.test(reason || "") ? "biaslsp: no token set" : "biaslsp offline";
+  }
+
+  function showStatusOn(f) {
+    f.statusText = B.statusKnown && !B.online && !B.disabled ? offlineNote(B.reason) : null;
+    B.setFieldStatus(f, f.statusText);
+  }
+
+  function setStatus(online, reason) {
     const was = B.online;
     B.online = online;
+    B.reason = reason || "";
+    B.statusKnown = true;
+    for (const f of fields.values()) showStatusOn(f);
     if (online && !was) checkVisible();
     if (!online && was) {
       B.card.close();
@@ -86,6 +99,7 @@
     visibility.observe(frameEl || root);
     resizes.observe(frameEl || root);
     connectPort();
+    showStatusOn(f);
     if (B.online && B.isVisible(root, frameEl)) f.analyze();
   }
 
@@ -186,7 +200,12 @@
     B.reportState();
   }
 
-  chrome.storage.local.get("disabledSites").then(({ disabledSites }) => {
+  B.rescan = () => { scan(); B.reportState(); };
+
+  chrome.storage.local.get(["disabledSites", B.IGNORED_KEY, B.OFF_FIELDS_KEY]).then((stored) => {
+    const { disabledSites } = stored;
+    B.loadIgnored(stored[B.IGNORED_KEY]);
+    B.loadOffFields(stored[B.OFF_FIELDS_KEY]);
     B.disabled = !!(disabledSites || {})[location.hostname];
     hookDoc(document);
     scan();
@@ -196,5 +215,11 @@
   });
   chrome.storage.onChanged.addListener((changes, area) => {
     if (area === "local" && changes.disabledSites) applySites(changes.disabledSites.newValue);
+    if (area === "local" && changes[B.OFF_FIELDS_KEY]) { B.loadOffFields(changes[B.OFF_FIELDS_KEY].newValue); B.rescan(); }
+    if (area === "local" && changes[B.IGNORED_KEY]) {  // ignored in another tab of this site
+      const before = B.ignored.size;
+      B.loadIgnored(changes[B.IGNORED_KEY].newValue);
+      if (B.ignored.size !== before) { for (const f of fields.values()) f.render(); B.reportState(); }
+    }
   });
 })();

@@ -14,6 +14,8 @@
               text-underline-offset: 3px; background: color-mix(in srgb, var(--c) 12%, transparent); border-radius: 2px; }
     .boxes [data-biaslsp-finding] { position: absolute; inset: 0; }
     .boxes [data-biaslsp-finding] > i { position: absolute; display: block; }
+    .status { position: absolute; right: 4px; bottom: 4px; z-index: 1; font: 600 11px/16px system-ui, sans-serif;
+              color: #5c3c00; background: #fff3bf; border: 1px solid #f59f00; border-radius: 8px; padding: 0 7px; }
     .card { position: fixed; pointer-events: auto; z-index: 2; max-width: 380px; min-width: 240px;
             background: #fff; color: #212529; border: 1px solid #ced4da; border-radius: 8px;
             box-shadow: 0 6px 24px rgba(0,0,0,.18); font: 13px/1.45 system-ui, sans-serif; padding: 10px 12px; }
@@ -53,9 +55,31 @@
     const inner = document.createElement("div");
     inner.className = field.kind === "textarea" ? "mirror" : "boxes";
     layer.append(inner);
+    if (field.statusText) {  // the layer was dropped and rebuilt: keep its note
+      const note = Object.assign(document.createElement("div"), { className: "status", textContent: field.statusText });
+      layer.append(note);
+    }
     root.append(layer);
     field.layer = layer;
     return layer;
+  };
+
+  // A note on the field itself ("biaslsp offline"), so that no underlines never reads as "no bias".
+  B.setFieldStatus = function setFieldStatus(field, text) {
+    if (!text) {
+      if (field.layer) { field.layer.querySelector(".status")?.remove(); delete field.layer.dataset.status; }
+      return;
+    }
+    const layer = B.layerFor(field);
+    let note = layer.querySelector(".status");
+    if (!note) {
+      note = document.createElement("div");
+      note.className = "status";
+      layer.append(note);
+    }
+    note.textContent = text;
+    layer.dataset.status = text;
+    B.layoutField(field);
   };
 
   B.removeLayer = function removeLayer(field) {

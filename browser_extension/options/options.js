@@ -16,3 +16,16 @@ form.addEventListener("submit", async (e) => {
   status.textContent = "Saved";
   setTimeout(() => { status.textContent = ""; }, 2000);
 });
+
+// Fields turned off ("Don't check this field") and ignored findings, per site: count and forget.
+const KEYS = ["offFields", "ignoredFindings"];
+async function showRemembered() {
+  const got = await chrome.storage.local.get(KEYS);
+  const n = KEYS.reduce((sum, k) => sum + Object.values(got[k] || {}).reduce((a, list) => a + list.length, 0), 0);
+  document.getElementById("off-count").textContent = String(n);
+}
+document.getElementById("forget").addEventListener("click", async () => {
+  await chrome.storage.local.remove(KEYS);
+  await showRemembered();
+});
+showRemembered();

@@ -11,13 +11,15 @@ async function activeTabId() {
 
 async function render() {
   const tabId = await activeTabId();
-  const { online, state } = await chrome.runtime.sendMessage({ type: "popup-state", tabId });
-  $("conn").textContent = online ? "online" : "offline";
+  const { online, reason, state } = await chrome.runtime.sendMessage({ type: "popup-state", tabId });
+  const noToken = !online && /^no token/.test(reason || "");
+  $("conn").textContent = online ? "online" : noToken ? "no token" : "offline";
   $("conn").className = `conn ${online ? "on" : "off"}`;
   const body = $("counts").tBodies[0];
   body.replaceChildren();
   $("score").textContent = state && state.score != null ? String(Math.round(state.score)) : "–";
-  if (!online) $("hint").textContent = "Start `biaslsp serve` and check the settings.";
+  if (noToken) $("hint").textContent = "No server token set: run `biaslsp token` and paste it under Server settings.";
+  else if (!online) $("hint").textContent = "Start `biaslsp serve` and check the settings.";
   else if (!state || !state.doc) $("hint").textContent = "Click into a job-description field.";
   else $("hint").textContent = state.count ? "" : "No findings in this field.";
   for (const [label, info] of Object.entries(B.LABELS)) {

@@ -1,5 +1,5 @@
 -- Headless Neovim (0.7+) drives `biaslsp --stdio` with its built-in LSP client:
--- open the job ad, wait for diagnostics, apply the preferred quick fix, write the file.
+-- open the job ad, wait for diagnostics, apply the first rewrite quick fix, write the file.
 -- Env: BIASLSP_CMD (JSON list), BIASLSP_FILE, BIASLSP_REPORT (JSON written here).
 local report = { stage = "start" }
 
@@ -49,10 +49,11 @@ local function main()
   local action
   for _, res in pairs(results or {}) do
     for _, a in ipairs(res.result or {}) do
-      if a.isPreferred and a.edit then action = a end
+      -- the first rewrite action applies the diagnostic's first rewrite (preferred only when verified)
+      if not action and a.edit and a.title:match("^Rewrite") then action = a end
     end
   end
-  assert(action, "no preferred code action")
+  assert(action, "no rewrite code action")
   report.action = action.title
   report.rewrite = chosen_diag.data.rewrites[1].text
   local client = vim.lsp.get_client_by_id(client_id)

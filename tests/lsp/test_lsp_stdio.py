@@ -11,6 +11,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 
 from biaslsp.models import LABELS, default_engine
 from biaslsp.models.labels import TITLES, doc_url
+from biaslsp.lsp.diagnostics import short_message
 
 from lsp_helpers import (
     BIASED, NATIVE, NEUTRAL, SERVER_CMD, apply_edits, capabilities, diagnostics_for, edits_of, file_uri, make_client,
@@ -77,7 +78,7 @@ async def test_open_reports_biased_sentences_only(client: LanguageClient, worksp
         assert d.code in LABELS
         assert d.severity == types.DiagnosticSeverity.Information
         assert d.code_description.href == doc_url(d.code)
-        assert TITLES[d.code] in d.message
+        assert d.message == short_message(d.code, range_text(text, d.range))
         assert range_text(text, d.range).strip(), "a diagnostic must cover text"
         assert isinstance(d.data["rewrites"], list)
         assert d.data["version"] == 1
@@ -142,7 +143,8 @@ async def test_code_action_rewrite_applies_and_clears(client: LanguageClient, wo
     titles = [a.title for a in actions]
     rewrites = [a for a in actions if a.title.startswith("Rewrite")]
     assert len(rewrites) == len(target.data["rewrites"])
-    assert rewrites[0].is_preferred and not any(a.is_preferred for a in rewrites[1:])
+    first_verified = next((i for i, rw in enumerate(target.data["rewrites"]) if rw["verified"]), None)
+    assert [bool(a.is_preferred) for a in rewrites] == [i == first_verified for i in range(len(rewrites))]
     assert any(t.startswith("Ignore this sentence") for t in titles)
     assert any("allow-list" in t for t in titles)
     assert any(t.startswith("Disable") for t in titles)
@@ -192,10 +194,10 @@ async def test_hover_shows_category_scores_and_rewrite(client: LanguageClient, w
     result = await client.text_document_hover_async(types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=d.range.start))
     value = result.contents.value
     assert TITLES[d.code] in value and f"`{d.code}`" in value
-    assert "Scores:" in value
+    assert "Flagged:" in value
     sent = engine.analyze(NATIVE).sentences[0]
     if sent.rewrites:
-        assert "Best rewrite" in value
+        assert "Rewrites:" in value
     nothing = await client.text_document_hover_async(
         types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=1, character=0))
     )
