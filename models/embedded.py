@@ -115,6 +115,37 @@ class EmbeddedClassifier:
                 out.append((found[0], found[1], label))
         return out
 
+    def token_attention(self, sentences: Sequence[str]) -> list[tuple[list[tuple[int, int]], np.ndarray]]:
+        """Per sentence: each word-piece's character range (no [CLS]/[SEP]) and each label's
+        attention weight on it, float32 [labels, tokens], averaged over the ensemble's heads.
+
+        The weight is the head's own per-label softmax over the sentence's tokens ([CLS] and
+        [SEP] take part in it but are not returned), so it says which words the label's score
+        comes from. The English view keeps every character's position, so offsets index the
+        sentence itself.
+        """
+        torch = self._torch
+        out: list[tuple[list[tuple[int, int]], np.ndarray]] = []
+        with torch.inference_mode():
+            for k in range(0, len(sentences), BATCH):
+                batch = [_model_input(s) for s in sentences[k : k + BATCH]]
+                enc = self.tokenizer.encode_batch(batch)
+                ids = torch.tensor([e.ids for e in enc])
+                mask = torch.tensor([e.attention_mask for e in enc])
+                hidden = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+                n_labels = len(self.labels)
+                for j, e in enumerate(enc):
+                    n = int(mask[j].sum())
+                    states = hidden[j, :n]
+                    weights = []
+                    for member in self.head.members:
+                        score = member.mlp(states)[:, n_labels:]
+                        weights.append(torch.softmax(score, dim=0).T)
+                    w = torch.stack(weights).mean(0).numpy().astype(np.float32)
+                    keep = [t for t in range(n) if e.special_tokens_mask[t] == 0]
+                    out.append(([tuple(e.offsets[t]) for t in keep], w[:, keep]))
+        return out
+
     def predict(self, sentences: Sequence[str]) -> list[dict[str, float]]:
         if not sentences:
             return []
