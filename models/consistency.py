@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .labels import LABELS
+from .terms import TermTable
 
 _AGE_NUMBER = r"(?:1[6-9]|[2-6]\d)"
 _AGE_END = (r"(?=\s*(?:[.,;:!?)]|$)|\s+(?:years?\s+old|years?\s+of\s+age|y/?o\b|only|preferred|are|is|will|need|should|may|can|"
@@ -33,6 +34,8 @@ STRONG: dict[str, tuple[str, ...]] = {
         r"young\s+and\s+(?:energetic|dynamic|vibrant|enthusiastic|ambitious|fresh|hungry)",
         r"young(?:er)?\s+(?:team|teams|professionals?|candidates?|applicants?|people|persons?|talents?|blood|graduates?|minds?|workers?|employees?|staff)",
         r"youthful(?:\s+(?:energy|team|candidates?|outlook|spirit))?",
+        r"high[\s-]energy",
+        r"energetic",
         r"digital\s+natives?",
         r"born\s+(?:after|before|in|between)\s+(?:the\s+)?(?:19|20)\d\d(?:s|\s*(?:and|-|–)\s*(?:19|20)\d\d)?",
         r"born\s+in\s+the\s+(?:19)?[5-9]0'?s",
@@ -54,6 +57,7 @@ STRONG: dict[str, tuple[str, ...]] = {
         r"confined\s+to\s+a\s+wheelchair",
         r"sanity\s+check",
         r"tone[\s-]deaf",
+        r"(?:valid\s+|full\s+|clean\s+)?(?:driver'?s|driver’s|driving)\s+licen[cs]es?",
     ),
     "feminine": (
         r"waitress(?:es)?",
@@ -73,6 +77,9 @@ STRONG: dict[str, tuple[str, ...]] = {
     ),
     "masculine": (
         r"rock[\s-]?stars?",
+        # "ambitious" for the people (not "ambitious goals"): up to three words before a person noun
+        r"ambitious(?=(?:,?\s+(?:and\s+)?(?!(?:goals?|targets?|plans?|projects?|vision|growth|for|of|to|in|with|our|the)\b)[\w-]+){0,3}?\s+"
+        r"(?:team|teams|candidates?|individuals?|people|person|professionals?|specialists?|leaders?|self-starters?|engineers?|developers?|managers?|head|salespeople|colleagues)\b)",
         r"ninjas?",
         r"gurus?",
         r"superstars?",
@@ -110,7 +117,7 @@ STRONG: dict[str, tuple[str, ...]] = {
         r"uppity",
     ),
     "sexuality": (
-        r"he/she|she/he|s/he|his/her|her/his|him/her|himself/herself",
+        r"he/she|she/he|s/he|his/her|her/his|him/her|himself/herself|\(s\)he|\(s\)he",
         r"he\s+or\s+she|his\s+or\s+her|him\s+or\s+her|himself\s+or\s+herself",
         r"both\s+genders|opposite\s+sex",
         r"ladies\s+and\s+gentlemen",
@@ -131,8 +138,15 @@ SAFE: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"(?:without\s+regard\s+to|regardless\s+of)\s+[^.;]*", LABELS),
     (r"reasonable\s+accommodations?[^.;]*", ("disability",)),
     # a driving licence for a job whose work is driving
-    (r"\b(?:drivers?|couriers?|chauffeurs?|delivery|driving|forklift|truck|van|bus|hgv|cdl)\b[^.;]{0,80}\blicen[cs]es?\b", ("disability", "general")),
+    (r"\b(?:drivers?|couriers?|chauffeurs?|delivery|forklift|truck|van|bus|hgv|cdl)\b[^.;]{0,80}\blicen[cs]es?\b", ("disability", "general")),
     (r"\blicen[cs]es?\b[^.;]{0,40}\b(?:to\s+drive|driving|drivers?|vehicles?)\b", ("disability", "general")),
+    # both pronouns together are one sexuality finding, not a masculine and a feminine one
+    (r"he/she|she/he|s/he|\(s\)he|his/her|her/his|him/her|himself/herself|he\s+or\s+she|his\s+or\s+her|him\s+or\s+her", ("masculine", "feminine")),
+    # pay and benefit lines ("competitive salary commensurate with experience")
+    (r"competitive\s+(?:salary|salaries|pay|compensation|remuneration|rates?|benefits|package|pension)[^.;]*", ("masculine", "general", "age")),
+    # "mature" for a product or market, not a person
+    (r"(?:program(?:me)?|product|platform|market|process|technology|codebase|industry|business)\s+is\s+(?:already\s+|very\s+|fairly\s+)?mature|"
+     r"mature\s+(?:products?|markets?|platforms?|codebases?|technolog(?:y|ies)|processes|industr(?:y|ies)|organi[sz]ations?|stage)", ("age",)),
     # tribes as peoples and their institutions, not as a word for a team
     (r"(?:native\s+american|american\s+indian|indigenous|first\s+nations?|federally[\s-]recognized|alaska\s+native)\s+tribes?|"
      r"tribal\s+(?:government|nations?|health|council|members?|communit(?:y|ies)|lands?|enterprises?|court|sovereignty)", ("racial",)),
@@ -180,9 +194,17 @@ def strong_hits(sentence: str, labels: Iterable[str] | None = None) -> list[Hit]
     return out
 
 
-def adjust_labels(sentence: str, labels: Sequence[str]) -> tuple[str, ...]:
-    """The model's labels, plus those a strong phrase forces, minus those only a safe context explains."""
+def adjust_labels(sentence: str, labels: Sequence[str], terms: TermTable | None = None) -> tuple[str, ...]:
+    """The model's labels, plus those a strong phrase forces, minus those only a safe context explains.
+
+    A safe context clears a label unless a listed term of that label (the term table) lies
+    outside every safe match that clears it: "(s)he" clears masculine, "aggressive" keeps it."""
     forced = {h.label for h in strong_hits(sentence)}
-    cleared = {l for _, _, ls in safe_ranges(sentence) for l in ls}
+    safe = safe_ranges(sentence)
+    cleared = {l for _, _, ls in safe for l in ls}
+    if terms is not None and cleared:
+        for m in terms.find(sentence, sorted(cleared & set(labels))):
+            if not any(s <= m.start and m.end <= e and m.term.label in ls for s, e, ls in safe):
+                cleared.discard(m.term.label)
     keep = {l for l in labels if l not in cleared} | forced
     return tuple(l for l in LABELS if l in keep)

@@ -94,7 +94,7 @@ class Engine:
     def labels_of(self, sentence: str, scores: dict[str, float]) -> tuple[str, ...]:
         """A sentence's labels: the model's, adjusted by the phrase-level rules (models/consistency.py),
         so the same phrase gets the same verdict in any sentence and a rewrite is judged alike."""
-        return adjust_labels(sentence, self.labels_for(scores))
+        return adjust_labels(sentence, self.labels_for(scores), self.terms)
 
     def rewrite(self, sentence: str, *, labels: Sequence[str] | None = None, n: int | None = None) -> list[Rewrite]:
         """Verified rewrite candidates for one sentence, best first."""

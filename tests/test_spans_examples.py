@@ -24,6 +24,9 @@ FLAGGED = [
     ("We need a strong guy for this role.", {"masculine": "guy"}),
     ("After the sprint you will celebrate with the boys.", {"masculine": "with the boys"}),
     ("He/she must be a native English speaker.", {"sexuality": "He/she", "racial": "native English speaker"}),
+    ("In this role (s)he will run many projects at once.", {"sexuality": "(s)he"}),
+    ("Friendly, professional and ambitious team.", {"masculine": "ambitious"}),
+    ("A valid driving licence is required for this office role.", {"disability": "driving licence"}),
 ]
 
 NOT_FLAGGED = [
@@ -33,7 +36,15 @@ NOT_FLAGGED = [
     "Experience with HackerRank or Rockstar Games titles is a plus.",
     "We are a young company with big plans.",
     "Deliveries must arrive in under 30 minutes.",
+    "Benefits: Competitive salary commensurate with experience.",
+    "We have ambitious goals for the next year.",
+    "Delivery drivers need a full driving licence.",
 ]
+
+
+def test_both_pronouns_are_one_sexuality_finding_not_masculine(engine):
+    r = engine.analyze_sentences(["In this role (s)he will run many projects at once."], rewrites=False)[0]
+    assert "masculine" not in r.labels, [(sp.text, sp.label) for sp in r.spans]
 
 
 def _covering(result, label: str, words: str):  # noqa: ANN001, ANN202
