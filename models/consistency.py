@@ -57,7 +57,6 @@ STRONG: dict[str, tuple[str, ...]] = {
         r"confined\s+to\s+a\s+wheelchair",
         r"sanity\s+check",
         r"tone[\s-]deaf",
-        r"(?:valid\s+|full\s+|clean\s+)?(?:driver'?s|driver’s|driving)\s+licen[cs]es?",
     ),
     "feminine": (
         r"waitress(?:es)?",
