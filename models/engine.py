@@ -6,12 +6,14 @@ a document after a one-sentence edit only runs the model on the edited sentence.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from .backends import Classifier, Rewriter
+from .consistency import adjust_labels
 from .errors import InputTooLargeError, InvalidInputError
 from .labels import EXPLANATIONS, LABELS
 from .limits import DEFAULT_MAX_CHARS
@@ -97,6 +99,11 @@ class Engine:
     def labels_for(self, scores: dict[str, float]) -> tuple[str, ...]:
         return tuple(l for l in LABELS if scores.get(l, 0.0) >= self.thresholds.get(l, 0.5))
 
+    def labels_of(self, sentence: str, scores: dict[str, float]) -> tuple[str, ...]:
+        """A sentence's labels: the model's, adjusted by the phrase-level rules (models/consistency.py),
+        so the same phrase gets the same verdict in any sentence and a rewrite is judged alike."""
+        return adjust_labels(sentence, self.labels_for(scores), self.terms)
+
     def rewrite(self, sentence: str, *, labels: Sequence[str] | None = None, n: int | None = None) -> list[Rewrite]:
         """Verified rewrite candidates for one sentence, best first."""
         self._check(sentence)
@@ -155,10 +162,12 @@ class Engine:
 
     def _compute(self, sentences: list[str], rewrites: bool) -> list[SentenceResult]:
         scores = self.classifier.predict(sentences)
-        labels = [self.labels_for(sc) for sc in scores]
+        labels = [self.labels_of(s, sc) for s, sc in zip(sentences, scores)]
         flagged = [i for i, l in enumerate(labels) if l]
         spans_for = self._spans_for([sentences[i] for i in flagged], [labels[i] for i in flagged], [scores[i] for i in flagged])
         spans: dict[int, list[Span]] = dict(zip(flagged, spans_for))
+        for i in flagged:  # a label whose only evidence another label's strong phrase explains is dropped (models/spans.py)
+            labels[i] = tuple(l for l in labels[i] if any(sp.label == l for sp in spans[i]))
         rewritten: dict[int, list[Rewrite]] = {}
         guidance: dict[int, str] = {}
         if rewrites and flagged:
@@ -172,7 +181,7 @@ class Engine:
                 0,
                 len(s),
                 s,
-                {k: round(float(v), 4) for k, v in sc.items()},
+                self._verdict_scores(sc, lab),
                 lab,
                 tuple(spans.get(i, ())),
                 explain(lab),
@@ -181,6 +190,20 @@ class Engine:
             )
             for i, (s, sc, lab) in enumerate(zip(sentences, scores, labels))
         ]
+
+    def _verdict_scores(self, scores: dict[str, float], labels: Sequence[str]) -> dict[str, float]:
+        """Scores as reported: the model's, moved just across the threshold where a phrase rule
+        forced or cleared a label, so that a label is flagged exactly when its score reaches
+        its threshold (front-ends rely on that)."""
+        out = {}
+        for k, v in scores.items():
+            v, t = round(float(v), 4), self.thresholds.get(k, 0.5)
+            if k in labels and v < t:
+                v = math.ceil(t * 1e4) / 1e4
+            elif k not in labels and v >= t:
+                v = math.floor(t * 1e4) / 1e4 - 1e-4 if t > 1e-4 else 0.0
+            out[k] = round(v, 4)
+        return out
 
     def _spans_for(
         self, sentences: Sequence[str], labels: Sequence[Sequence[str]], scores: Sequence[dict[str, float]]
@@ -225,7 +248,7 @@ class Engine:
                 continue
             sims = [None if emb is None else float(emb[k + 1] @ emb[k + 2 + j]) for j in range(len(cs))]
             words = [content_kept(s, c, reg) for c in cs]
-            out.append(self._rank(s, lab, cs, scores[k + 2 : k + 2 + len(cs)], sims, self.labels_for(scores[k]), words))
+            out.append(self._rank(s, lab, cs, scores[k + 2 : k + 2 + len(cs)], sims, self.labels_of(s, scores[k]), words))
             k += 2 + len(cs)
         return out
 
@@ -253,7 +276,7 @@ class Engine:
         content = list(content) if content is not None else [1.0] * len(cands)
         ranked = []
         for c, sc, sim, words in zip(cands, scores, meanings, content):
-            remaining = self.labels_for(sc)
+            remaining = self.labels_of(c, sc)
             cleared = tuple(l for l in labels if l not in remaining)
             kept_meaning = (sim is None or sim >= MEANING_THRESHOLD) and words >= CONTENT_KEPT_THRESHOLD
             # no label at all may remain: not one it was asked to clear, not one the original had

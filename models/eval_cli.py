@@ -18,6 +18,7 @@ from pathlib import Path
 from .errors import BiaslspError
 from .labels import EVAL_LABELS
 from .metrics import prf, with_neutral
+from .span_bench import SpanScorer, gold_spans
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -33,6 +34,21 @@ def _table(title: str, metrics: dict) -> str:
         m = metrics["labels"][label]
         rows.append(f"{label:<11} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f} {m['support']:8d}")
     rows.append(f"micro-F1 {metrics['micro_f1']:.3f}   macro-F1 {metrics['macro_f1']:.3f}")
+    return "\n".join(rows)
+
+
+def _span_table(spans: dict) -> str:
+    """Span P/R/F1 (character overlap with quoted phrases) and hit rate per label, real and synthetic apart."""
+    rows = ["spans (character overlap with the quoted phrases; pairs = positive passages with a located phrase)",
+            f"{'label':<11} {'':>4} {'P':>6} {'R':>6} {'F1':>6} {'hit':>6} {'pairs':>6}"]
+    for label in [*spans["all"]["labels"], "micro"]:
+        for part in ("real", "synthetic", "all"):
+            m = spans[part]["micro"] if label == "micro" else spans[part]["labels"][label]
+            rows.append(f"{label:<11} {part[:4]:>4} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f} {m['hit_rate']:6.3f} {m['pairs']:6d}")
+    for part in ("real", "synthetic", "all"):
+        s = spans[part]
+        rows.append(f"{part}: span macro-F1 {s['macro_f1']:.3f}; sentences with two labels' phrases: {s['two_label_sentences']}, "
+                    f"both labels found {s['two_label_all_found']:.3f}, exactly {s['two_label_exact']:.3f}")
     return "\n".join(rows)
 
 
@@ -59,12 +75,17 @@ def run(args: argparse.Namespace) -> int:
         passages = passages[: args.limit]
     engine.analyze("warm up the model.", rewrites=False)
     gold, pred, synthetic = [], [], []
+    spans = {"all": SpanScorer(), "synthetic": SpanScorer(), "real": SpanScorer()}
     start = time.perf_counter()
-    for p in passages:
+    for p, g in zip(passages, gold_spans(passages)):
         analysis = engine.analyze(p.text, rewrites=False)
         gold.append(with_neutral(p.labels))
         pred.append(with_neutral(set(analysis.labels)))
         synthetic.append(p.synthetic)
+        sents = [(s.start, s.end, s.labels) for s in analysis.sentences]
+        found = [(sp.start, sp.end, sp.label) for s in analysis.sentences for sp in s.spans]
+        for key in ("all", "synthetic" if p.synthetic else "real"):
+            spans[key].add(g, sents, found)
     ms = (time.perf_counter() - start) * 1000 / max(1, len(passages))
     training = getattr(engine.classifier, "config", {}).get("training", {})
     name, cv = Path(args.data).name, training.get("cross_validation")
@@ -79,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
         "all": prf(gold, pred),
         "synthetic": prf([g for g, s in zip(gold, synthetic) if s], [p for p, s in zip(pred, synthetic) if s]),
         "real": prf([g for g, s in zip(gold, synthetic) if not s], [p for p, s in zip(pred, synthetic) if not s]),
+        # do the highlights land on the annotators' quoted phrases (models/span_bench.py)
+        "spans": {k: v.result() for k, v in spans.items()},
     }
     note = _seen_note(name, cv or {}) if seen else ""
     if note:
@@ -91,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(f"synthetic macro-F1 {result['synthetic']['macro_f1']:.3f} ({result['synthetic']['passages']} passages); "
               f"real macro-F1 {result['real']['macro_f1']:.3f} ({result['real']['passages']} passages)")
+        print()
+        print(_span_table(result["spans"]))
         print(f"{ms:.1f} ms per passage ({result['model']})")
         if note:
             print(f"note: {note}")

@@ -14,10 +14,12 @@ class Span:
     end: int
     label: str
     text: str
-    source: str = "lexicon"  # "lexicon", "model" or "sentence" (no narrower span known)
+    source: str = "lexicon"  # "lexicon", "rule", "model" or "sentence" (no narrower span known)
+    # why this label, for this span: each flagged label of a sentence has its own span and message
+    explanation: str = ""
 
     def shifted(self, offset: int) -> Span:
-        return Span(self.start + offset, self.end + offset, self.label, self.text, self.source)
+        return Span(self.start + offset, self.end + offset, self.label, self.text, self.source, self.explanation)
 
 
 @dataclass(frozen=True, slots=True)
