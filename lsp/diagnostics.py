@@ -133,12 +133,14 @@ def _diagnostic(
             {
                 "text": r.text,
                 "verified": r.verified,
+                "preferred": r.preferred,
                 "cleared": list(r.cleared),
                 "remaining": list(r.remaining),
                 "edits": [{"range": _range_json(index, e.start, e.end), "newText": e.new_text} for e in r.edits],
             }
             for r in cands
         ],
+        "guidance": "" if cands else sent.guidance,
     }
     return types.Diagnostic(
         range=index.range(start, end),

@@ -46,6 +46,8 @@ def _part(f: Finding) -> str:
     rewrites = rewrites_for(f.sentence, f.label)[:MAX_REWRITES]
     if rewrites:
         lines.append("Rewrites:\n" + "\n".join(_rewrite_line(r) for r in rewrites))
+    elif f.sentence.guidance:  # no honest rewrite: say what to write instead
+        lines.append(f"What to write instead: {f.sentence.guidance}")
     lines.append(f"[About this category]({doc_url(f.label)})")
     return "\n\n".join(lines)
 

@@ -151,6 +151,8 @@ def _print_text(path: str, found: list[Finding]) -> None:
         print(f"{path}:{f.line}:{f.column}: {f.label}: \"{f.text}\" - {f.message}")
         if f.suggestions:
             print(f"    suggestion: {f.suggestions[0]}")
+        elif f.guidance:
+            print(f"    guidance: {f.guidance}")
 
 
 def _category_counts(found: list[Finding]) -> str:

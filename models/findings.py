@@ -21,6 +21,7 @@ class Finding:
     suggestions: tuple[str, ...]
     sentence_start: int
     sentence_end: int
+    guidance: str = ""  # what to write instead, when no honest rewrite exists
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -32,6 +33,7 @@ class Finding:
             "text": self.text,
             "message": self.message,
             "suggestions": list(self.suggestions),
+            "guidance": self.guidance,
         }
 
 
@@ -52,6 +54,6 @@ def findings(analysis: Analysis, text: str) -> list[Finding]:
             message = f"{TITLES.get(span.label, span.label)}: {sent.explanation_for(span.label)}"
             out.append(
                 Finding(span.start, span.end, line + 1, span.start - starts[line] + 1, span.label, span.text,
-                        message, suggestions, sent.start, sent.end)
+                        message, suggestions, sent.start, sent.end, "" if suggestions else sent.guidance)
             )
     return out

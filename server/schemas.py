@@ -112,6 +112,7 @@ class SpanModel(BaseModel):
     label: str
     text: str
     source: str
+    explanation: str = ""  # this label's explanation (a sentence flagged twice shows two)
 
 
 class EditModel(BaseModel):
@@ -128,6 +129,8 @@ class RewriteModel(BaseModel):
     verified: bool
     score: float
     source: str
+    meaning: float | None = None  # cosine with the original (biased wording masked), when measured
+    preferred: bool = False  # the one verified rewrite a "Fix all" applies
 
 
 class SentenceModel(BaseModel):
@@ -139,6 +142,7 @@ class SentenceModel(BaseModel):
     spans: list[SpanModel]
     explanation: str
     rewrites: list[RewriteModel]
+    guidance: str = ""  # what to write instead when no verified rewrite exists
 
 
 class SummaryModel(BaseModel):
@@ -149,6 +153,7 @@ class SummaryModel(BaseModel):
     masculine: int
     feminine: int
     balance: str
+    findings: int = 0
 
 
 class AnalysisModel(BaseModel):

@@ -338,9 +338,11 @@ def result_fields(r: SentenceResult) -> dict[str, Any]:
         "end": r.end,
         "labels": list(r.labels),
         "scores": r.scores,
-        "spans": [{"start": s.start, "end": s.end, "label": s.label, "text": s.text, "source": s.source} for s in r.spans],
+        "spans": [{"start": s.start, "end": s.end, "label": s.label, "text": s.text, "source": s.source,
+                   "explanation": s.explanation} for s in r.spans],
         "explanation": r.explanation,
         "rewrites": [rewrite_fields(w) for w in r.rewrites],
+        "guidance": r.guidance,
     }
 
 
@@ -353,6 +355,8 @@ def rewrite_fields(w: Rewrite) -> dict[str, Any]:
         "verified": w.verified,
         "score": w.score,
         "source": w.source,
+        "meaning": w.meaning,
+        "preferred": w.preferred,
     }
 
 

@@ -51,9 +51,16 @@
         const res = await B.applyRewrite(field, f, rw);
         if (res.ok) B.card.close(); else { current.msg = res.reason; draw(); }
       });
-      cands.append(node("li", {}, preview(f, rw), apply));
+      const mark = node("small", { className: rw.verified ? "verified" : "unverified",
+                                  textContent: rw.verified ? " \u2713 verified" : " not verified" });
+      mark.title = rw.verified ? "Re-checked: no bias label remains and the meaning is kept"
+                               : `Not re-checked clean${rw.remaining && rw.remaining.length ? ": still " + rw.remaining.join(", ") : ""}`;
+      cands.append(node("li", {}, preview(f, rw), mark, apply));
     }
-    if (!usable.length) cands.append(node("li", { textContent: current.loading ? "Looking for rewrites…" : "No rewrite suggested." }));
+    if (!usable.length) {
+      const none = current.loading ? "Looking for rewrites…" : f.guidance || "No rewrite suggested.";
+      cands.append(node("li", { className: f.guidance && !current.loading ? "guidance" : "", textContent: none }));
+    }
     const ignore = node("button", { className: "ignore", textContent: "Ignore" });
     ignore.addEventListener("click", () => {
       B.ignore(f.key);

@@ -119,16 +119,17 @@
       this.findings = this.findings.filter((f) => f.end <= sStart || f.start >= sEnd);
       const rewrites = (msg.rewrites || []).map((rw) => B.relativeRewrite(rw, conv, su));
       const base = { version: msg.version, sStart, sEnd, sentenceText, explanation: msg.explanation || "",
-                     rewrites, labels: msg.labels || [], scores: msg.scores || {} };
+                     guidance: msg.guidance || "", rewrites, labels: msg.labels || [], scores: msg.scores || {} };
       const spans = msg.spans || [];
-      const add = (label, s, e) => {
+      const add = (label, s, e, explanation) => {
         const text = this.lastText.slice(s, e);
-        this.findings.push({ ...base, id: `${this.id}-${++nextFinding}`, label, start: s, end: e, text,
+        this.findings.push({ ...base, explanation: explanation || base.explanation,
+                             id: `${this.id}-${++nextFinding}`, label, start: s, end: e, text,
                              key: findingKey(label, text, sentenceText) });
       };
       for (const sp of spans) {
         const r = map(sp.start, sp.end);
-        if (r && r[1] > r[0]) add(sp.label, r[0], r[1]);
+        if (r && r[1] > r[0]) add(sp.label, r[0], r[1], sp.explanation);  // each label its own explanation
       }
       for (const label of base.labels) {  // flagged sentence without a span for that label: mark it whole
         if (spans.some((sp) => sp.label === label)) continue;

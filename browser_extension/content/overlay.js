@@ -27,6 +27,9 @@
     .card .cands li { display: flex; gap: 8px; align-items: flex-start; padding: 4px 0; border-top: 1px solid #f1f3f5; }
     .card .cands li span { flex: 1; }
     .card .cands ins { text-decoration: none; background: #d3f9d8; border-radius: 2px; }
+    .card .cands small.verified { color: #2b8a3e; white-space: nowrap; }
+    .card .cands small.unverified { color: #868e96; white-space: nowrap; }
+    .card .cands li.guidance { color: #495057; }
     .card button { font: inherit; border: 1px solid #adb5bd; background: #f8f9fa; border-radius: 5px; padding: 1px 8px; cursor: pointer; }
     .card button.apply { border-color: #2b8a3e; color: #2b8a3e; }
     .card .msg { color: #c92a2a; font-size: 12px; }

@@ -62,9 +62,11 @@ def test_activation_main_and_stdio():
 
 
 def test_executable_and_token_cannot_come_from_a_workspace():
-    """A workspace's .vscode/settings.json must not choose the program VS Code runs."""
+    """A workspace's .vscode/settings.json must not choose the program VS Code runs, nor where
+    the text and the token go (the language server cannot tell user from workspace settings)."""
     assert props()["biaslsp.path"]["scope"] == "machine"
-    assert props()["biaslsp.serverToken"]["scope"] in {"machine", "machine-overridable"}
+    assert props()["biaslsp.serverToken"]["scope"] == "machine"
+    assert props()["biaslsp.serverUrl"]["scope"] == "machine"
 
 
 def test_debug_launch_arguments_are_accepted_by_the_cli():
