@@ -65,6 +65,8 @@ class Page:
             self.page.wait_for_function("window.tinyReady === true")
         elif name == "prosemirror":
             self.page.wait_for_function("!!window.pmView")
+        elif name == "greenhouse-tinymce":
+            self.page.wait_for_function("window.editorReady === true")
         self.selector, self.kind, self.model_js = EDITORS.get(name, (None, None, None))
 
     def editor(self):
@@ -492,3 +494,43 @@ def test_quill_wavy_underline_stays_off_the_next_line(env):
         assert n == 0, (f["label"], n, clip)
     page.shot("quill-underline")
     page.close()
+
+
+AD_SENTENCE = "Join our young and dynamic team."
+
+
+def _apply_first_rewrite(env, page, frame=None):
+    """Click the first finding of the AD_SENTENCE field, Apply its first rewrite; -> the expected text."""
+    analysis = env["server"].analyze(AD_SENTENCE)
+    sentence = analysis["sentences"][0]
+    if not sentence["rewrites"]:
+        pytest.skip("the server proposed no rewrite for the sentence (provisional weights)")
+    label = sentence["spans"][0]["label"] if sentence["spans"] else sentence["labels"][0]
+    after = _expected_after(analysis, AD_SENTENCE, label)
+    assert after and after != AD_SENTENCE, sentence
+    assert [tuple(x) for x in (frame or page.page.main_frame).evaluate(H.HIGHLIGHTS_JS)] == H.flagged_spans(analysis)
+    page.page.wait_for_timeout(1100)
+    target = page.findings()[0]
+    page.page.mouse.click(*_center(target))
+    card = page.page.locator("biaslsp-overlay .card")
+    card.wait_for(state="visible")
+    card.locator("button.apply").first.click()
+    return after
+
+
+def test_greenhouse_tinymce_classic_iframe_is_checked_and_apply_works(env):
+    """TinyMCE classic: an about:blank iframe written by script whose body turns editable later,
+    when nothing changes in the top document any more."""
+    page = Page(env, "greenhouse-tinymce")
+    assert page.page.evaluate("() => document.querySelector('#job_post_content_ifr').getAttribute('src')") is None
+    H.wait_checked(page.page, 1, kind="tinymce", timeout=20)
+    frame = page.page.frames[1]
+    assert frame.url == "about:blank"
+    after = _apply_first_rewrite(env, page, frame)
+    frame.wait_for_function(f"() => document.body.innerText.replace(/\\u00a0/g, ' ').trim() === {after!r}", timeout=10000)
+    # the page's own copy (TinyMCE keeps the textarea in sync) heard the edit
+    saved = page.page.evaluate("() => document.querySelector('#job_post_content').value")
+    assert after in saved.replace("&nbsp;", " "), saved
+    page.shot("greenhouse-tinymce-applied")
+    page.close()
+

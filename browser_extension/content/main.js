@@ -103,9 +103,31 @@
     if (B.online && B.isVisible(root, frameEl)) f.analyze();
   }
 
+  // Same-origin frames whose body turns editable only later: TinyMCE's classic mode writes an
+  // about:blank iframe by script and sets contenteditable once its content CSS is in, when the top
+  // document may not change any more. Watch each such frame's document (and its reloads) for that.
+  const watchedFrameDocs = new WeakSet(), watchedFrames = new WeakSet();
+  const frameTurnedEditable = (records) => {
+    for (const r of records) {
+      if (r.type === "attributes" || r.target.nodeType === Node.DOCUMENT_NODE || r.target.nodeName === "HTML") return scanSoon();
+    }
+  };
+  function watchFrames() {
+    for (const frameEl of document.querySelectorAll("iframe")) {
+      if (!watchedFrames.has(frameEl)) { watchedFrames.add(frameEl); frameEl.addEventListener("load", scanSoon); }
+      let fdoc;
+      try { fdoc = frameEl.contentDocument; } catch { continue; }
+      if (!fdoc || watchedFrameDocs.has(fdoc)) continue;
+      watchedFrameDocs.add(fdoc);
+      new MutationObserver(frameTurnedEditable).observe(fdoc, { childList: true, subtree: true, attributes: true,
+        attributeFilter: ["contenteditable"] });
+    }
+  }
+
   function scan() {
     scanTimer = null;
     if (B.disabled) return;
+    watchFrames();
     for (const root of B.findEditableRoots(document)) addField(root, null);
     for (const { frameEl, root } of B.findFrameEditors(document)) addField(root, frameEl);
     for (const [root, f] of fields) {
