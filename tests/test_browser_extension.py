@@ -534,3 +534,23 @@ def test_greenhouse_tinymce_classic_iframe_is_checked_and_apply_works(env):
     page.shot("greenhouse-tinymce-applied")
     page.close()
 
+
+WORKDAY_RTE = '[data-automation-id="richTextEditor"]'
+
+
+def test_workday_rich_text_editor_is_checked_and_apply_works(env):
+    page = Page(env, "workday")
+    layer = H.wait_checked(page.page, 1, timeout=20)
+    assert layer["kind"] == "contenteditable" and layer["count"] >= 1
+    after = _apply_first_rewrite(env, page)
+    read = f"() => document.querySelector({WORKDAY_RTE!r}).innerText"
+    page.page.wait_for_function(f"() => ({read})().replace(/\\u00a0/g, ' ').trim() === {after!r}", timeout=10000)
+    html = page.page.evaluate(f"() => document.querySelector({WORKDAY_RTE!r}).innerHTML")
+    assert "&nbsp;" not in html and "\u00a0" not in html, html
+    # the nested blocks survive, the toolbar is untouched, and the widget's own value followed
+    assert page.page.evaluate(f"() => document.querySelectorAll({WORKDAY_RTE!r} + ' > div > p').length") == 1, html
+    assert page.page.evaluate("() => document.querySelectorAll('[data-automation-id=richTextToolbar] button').length") == 3
+    value = page.page.evaluate("() => document.querySelector('[data-automation-id=richTextValue]').value")
+    assert after in value, value
+    page.close()
+
