@@ -67,6 +67,8 @@ class Page:
             self.page.wait_for_function("!!window.pmView")
         elif name == "greenhouse-tinymce":
             self.page.wait_for_function("window.editorReady === true")
+        elif name == "ckeditor5":
+            self.page.wait_for_function("!!window.editor")
         self.selector, self.kind, self.model_js = EDITORS.get(name, (None, None, None))
 
     def editor(self):
@@ -499,15 +501,15 @@ def test_quill_wavy_underline_stays_off_the_next_line(env):
 AD_SENTENCE = "Join our young and dynamic team."
 
 
-def _apply_first_rewrite(env, page, frame=None):
-    """Click the first finding of the AD_SENTENCE field, Apply its first rewrite; -> the expected text."""
-    analysis = env["server"].analyze(AD_SENTENCE)
-    sentence = analysis["sentences"][0]
-    if not sentence["rewrites"]:
+def _apply_first_rewrite(env, page, frame=None, text=AD_SENTENCE):
+    """Click the first finding of the field holding `text`, Apply its first rewrite; -> the expected text."""
+    analysis = env["server"].analyze(text)
+    sentence = next((s for s in analysis["sentences"] if s["rewrites"]), None)
+    if sentence is None:
         pytest.skip("the server proposed no rewrite for the sentence (provisional weights)")
     label = sentence["spans"][0]["label"] if sentence["spans"] else sentence["labels"][0]
-    after = _expected_after(analysis, AD_SENTENCE, label)
-    assert after and after != AD_SENTENCE, sentence
+    after = _expected_after(analysis, text, label)
+    assert after and after != text, sentence
     assert [tuple(x) for x in (frame or page.page.main_frame).evaluate(H.HIGHLIGHTS_JS)] == H.flagged_spans(analysis)
     page.page.wait_for_timeout(1100)
     target = page.findings()[0]
@@ -554,3 +556,30 @@ def test_workday_rich_text_editor_is_checked_and_apply_works(env):
     assert after in value, value
     page.close()
 
+
+CK_FIRST = "You will design our billing services."
+
+
+def test_ckeditor5_apply_goes_through_the_editor_model(env):
+    """CKEditor 5 re-renders its DOM from its model: Apply must change the model (getData, undo)."""
+    page = Page(env, "ckeditor5")
+    layer = H.wait_checked(page.page, 1, kind="ckeditor5", timeout=20)
+    assert layer["count"] >= 1
+    changes = page.page.evaluate("() => window.modelChanges")
+    text = f"{CK_FIRST}\n{AD_SENTENCE}"  # two paragraphs: DOM offsets map to the model's second block
+    after = _apply_first_rewrite(env, page, text=text)
+    first, second = after.split("\n")
+    assert first == CK_FIRST
+    want = f"<p>{first}</p><p>{second}</p>"
+    page.page.wait_for_function(f"() => window.editor.getData() === {want!r}", timeout=10000)
+    assert page.page.evaluate("() => window.modelChanges") > changes
+    # the model's text, read from the model itself, and the DOM it renders agree
+    model_text = page.page.evaluate("""() => { const root = window.editor.model.document.getRoot();
+        return [...root.getChildren()].map(p => [...p.getChildren()].map(n => n.data || '').join('')).join('\\n'); }""")
+    assert model_text == after
+    dom_text = page.page.evaluate("() => [...document.querySelectorAll('.ck-editor__editable p')].map(p => p.textContent).join('\\n')")
+    assert dom_text == after
+    # one undo step in the editor brings the original sentence back
+    page.page.evaluate("() => window.editor.execute('undo')")
+    assert page.page.evaluate("() => window.editor.getData()") == f"<p>{CK_FIRST}</p><p>{AD_SENTENCE}</p>"
+    page.close()

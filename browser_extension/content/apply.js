@@ -78,6 +78,9 @@
       if (ev.defaultPrevented) { await tick(win); return; }
       await tick(win);
       if (norm(B.extractText(root).text) !== before) return;  // handled without preventDefault
+      // CKEditor 5 renders its DOM from its model: a DOM edit would be reverted or leave the saved
+      // data stale, so where it refused the event, Apply reports that rather than editing the DOM.
+      if (field.kind === "ckeditor5") return;
     }
     selectRange(field, B.rangeFor(B.extractText(root), a, b, doc) || range);
     withPlainSpaces(root, () => { if (repl) doc.execCommand("insertText", false, repl); else doc.execCommand("delete"); });
