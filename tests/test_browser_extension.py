@@ -537,6 +537,32 @@ def test_greenhouse_tinymce_classic_iframe_is_checked_and_apply_works(env):
     page.close()
 
 
+# checked layers in every frame's own overlay (a field checked twice shows up in two frames)
+ALL_FRAMES_CHECKED_JS = """
+() => [...document.querySelectorAll('biaslsp-overlay')].flatMap(h => h.shadowRoot ?
+    [...h.shadowRoot.querySelectorAll('.layer[data-checked]')].map(l => l.dataset.kind) : [])
+"""
+
+
+def test_editor_in_a_same_origin_iframe_with_src_is_checked_once(env):
+    """The content script also runs inside a same-origin frame with a src; the top frame checks its
+    editor already, so the frame must not check (and underline) it a second time."""
+    page = Page(env, "greenhouse-framed")
+    page.page.wait_for_function("() => document.querySelector('#editor-frame').contentDocument?.body?.isContentEditable")
+    H.wait_checked(page.page, 1, kind="tinymce", timeout=20)
+    page.page.wait_for_timeout(1500)
+    frame = next(f for f in page.page.frames if f.url.endswith("/editor-frame.html"))
+    form = next(f for f in page.page.frames if f.url.endswith("/frame-form.html"))
+    assert page.page.evaluate(ALL_FRAMES_CHECKED_JS) == ["tinymce"]
+    assert frame.evaluate(ALL_FRAMES_CHECKED_JS) == []
+    # a textarea in a same-origin frame is that frame's own to check (the top frame does not see it)
+    form.wait_for_function(f"() => ({ALL_FRAMES_CHECKED_JS})().length > 0", timeout=20000)
+    assert form.evaluate(ALL_FRAMES_CHECKED_JS) == ["textarea"]
+    after = _apply_first_rewrite(env, page, frame)
+    frame.wait_for_function(f"() => document.body.innerText.replace(/\\u00a0/g, ' ').trim() === {after!r}", timeout=10000)
+    page.close()
+
+
 WORKDAY_RTE = '[data-automation-id="richTextEditor"]'
 
 

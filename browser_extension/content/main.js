@@ -124,11 +124,19 @@
     }
   }
 
+  // all_frames runs this script in same-origin frames with a src too, but the frame above already
+  // checks an editable body there (one overlay and card over the page): such a frame leaves it to it.
+  // (A parent the script does not run in, such as an about:srcdoc frame, leaves them to this frame.)
+  function checkedFromAbove() {
+    try { return !!window.frameElement && /^(https?|file):$/.test(window.parent.location.protocol); } catch { return false; }
+  }
+
   function scan() {
     scanTimer = null;
     if (B.disabled) return;
     watchFrames();
-    for (const root of B.findEditableRoots(document)) addField(root, null);
+    const bodyFromAbove = checkedFromAbove();
+    for (const root of B.findEditableRoots(document)) if (!(bodyFromAbove && root === document.body)) addField(root, null);
     for (const { frameEl, root } of B.findFrameEditors(document)) addField(root, frameEl);
     for (const [root, f] of fields) {
       const gone = !root.isConnected || (f.frameEl && !f.frameEl.isConnected) || B.optedOut(root, f.frameEl);
