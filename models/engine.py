@@ -102,7 +102,8 @@ class Engine:
     def labels_of(self, sentence: str, scores: dict[str, float]) -> tuple[str, ...]:
         """A sentence's labels: the model's, adjusted by the phrase-level rules (models/consistency.py),
         so the same phrase gets the same verdict in any sentence and a rewrite is judged alike."""
-        return adjust_labels(sentence, self.labels_for(scores), self.terms)
+        adjusted = adjust_labels(sentence, self.labels_for(scores), self.terms)
+        return tuple(l for l in adjusted if self.thresholds.get(l, 0.5) < 1.0)  # a threshold of 1 turns a label off, rules included
 
     def rewrite(self, sentence: str, *, labels: Sequence[str] | None = None, n: int | None = None) -> list[Rewrite]:
         """Verified rewrite candidates for one sentence, best first."""

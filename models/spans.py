@@ -197,5 +197,21 @@ def find_spans_batch(
     for (s, labels, _), spans in zip(items, found):
         spans, shadowed = drop_shadowed(spans)
         spans += [_span(0, len(s), l, s, "sentence") for l in _unexplained(labels, spans) if l not in shadowed]
-        out.append(sorted(spans, key=lambda sp: (sp.start, sp.end, sp.label)))
+        out.append(join_listed(s, sorted(spans, key=lambda sp: (sp.start, sp.end, sp.label))))
+    return out
+
+
+_LIST_GAP = re.compile(r"\s*(?:,|,?\s*(?:and|or|&|/))?\s*", re.IGNORECASE)
+
+
+def join_listed(sentence: str, spans: list[Span]) -> list[Span]:
+    """One span for a listed run of one label's words: "young, energetic" or "young and
+    energetic" is one finding, as a writer reads it, not two with the same advice."""
+    out: list[Span] = []
+    for sp in spans:
+        prev = next((p for p in reversed(out) if p.label == sp.label), None)
+        if prev is not None and prev.end <= sp.start and _LIST_GAP.fullmatch(sentence, prev.end, sp.start):
+            out[out.index(prev)] = Span(prev.start, sp.end, sp.label, sentence[prev.start : sp.end], prev.source, prev.explanation)
+        else:
+            out.append(sp)
     return out

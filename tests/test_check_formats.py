@@ -74,7 +74,7 @@ def test_html_alt_text_is_checked(tree, tree_json):
     alt = text.index('alt="') + 5
     found = tree_json["sub/page.html"]["findings"]
     assert found and all(alt <= x["start"] < alt + len(BIASED) for x in found), found
-    assert {x["text"] for x in found} >= {"young"}
+    assert any("young" in x["text"] for x in found)  # 'young, energetic' is one finding
 
 
 def test_alt_text_is_its_own_sentence():

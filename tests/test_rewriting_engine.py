@@ -155,6 +155,8 @@ def test_embed_contract(engine):
 # what `biaslsp check examples/job-ad.md` suggests, read by a recruiter and pinned
 JOB_AD_TOP = {
     "We are a young, fast-growing fintech startup.": "We are a fast-growing fintech startup.",
+    "Our team of rockstar developers works\nhard and plays hard, and we are looking for a digital native to join our tribe.":
+        "Our team of skilled developers works well together, and we are looking for someone proficient with digital tools to join our team.",
     "He/she will work closely with product managers and designers.": "They will work closely with product managers and designers.",
     "Native English speaker with excellent communication skills.": "Fluent in English with excellent communication skills.",
     "Must be able to lift 50 pounds and stand for long periods during on-site visits.":

@@ -22,20 +22,28 @@ _CONJ_END = re.compile(r",?\s*\b(?:and|or)\s*" + _END, re.I)
 
 def tidy(text: str, original: str) -> str:
     """Repair spacing, punctuation, dangling conjunctions, articles and the first capital."""
-    t = re.sub(r"[ \t]{2,}", " ", text)
-    t = re.sub(r"\s+([,.;:!?)])", r"\1", t)
-    t = re.sub(r"\(\s+", "(", t)
-    t = re.sub(r"\(\)", "", t)
-    t = re.sub(r",(\s*,)+", ",", t)
-    t = re.sub(r",\s*([.;:!?])", r"\1", t)
-    t = re.sub(r"\b(and|or),?\s+(?:and|or)\b", r"\1", t, flags=re.I)
-    t = re.sub(r",\s*(and|or)\s*,", r" \1", t, flags=re.I)
+    t = _repair(r"[ \t]{2,}", " ", text, original)
+    t = _repair(r"\s+([,.;:!?)])", r"\1", t, original)
+    t = _repair(r"\(\s+", "(", t, original)
+    t = _repair(r"\(\)", "", t, original)
+    t = _repair(r",(\s*,)+", ",", t, original)
+    t = _repair(r",\s*([.;:!?])", r"\1", t, original)
+    t = _repair(r"(?i)\b(and|or),?\s+(?:and|or)\b", r"\1", t, original)
+    t = _repair(r"(?i),\s*(and|or)\s*,", r" \1", t, original)
     t = _drop_dangling_conjunction(t)
     t = _two_item_comma(t, original)
-    t = re.sub(r"^(\s*(?:[-*\u2022]\s+)?)(?:,|\b(?:and|or)\b)\s*", r"\1", t, flags=re.I)
+    lead = r"^(\s*(?:[-*\u2022]\s+)?)(?:,|\b(?:and|or)\b)\s*"  # left by dropping a first item, unless the author wrote it
+    t = t if re.match(lead, original, flags=re.I) else re.sub(lead, r"\1", t, flags=re.I)
     t = _fix_articles(t, original)
-    t = re.sub(r"[ \t]{2,}", " ", t).strip() if not original[:1].isspace() else re.sub(r"[ \t]{2,}", " ", t)
+    t = _repair(r"[ \t]{2,}", " ", t, original)
+    t = t.strip() if not original[:1].isspace() else t
     return _capitalise(t, original)
+
+
+def _repair(pattern: str, repl: str, t: str, original: str) -> str:
+    """Apply a spacing repair only where the edit made the fault: spacing the author wrote
+    ('speakers. !', two spaces after a full stop) is theirs to keep, not the rewrite's to change."""
+    return re.sub(pattern, lambda m: m.group() if m.group() in original else m.expand(repl), t)
 
 
 def _drop_dangling_conjunction(t: str) -> str:

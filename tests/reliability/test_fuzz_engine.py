@@ -1,10 +1,11 @@
 """Engine invariants on arbitrary Unicode (hypothesis), with biased phrases mixed in so that
 spans and rewrites are exercised: offsets round-trip, labels within the label set, rewrite
-edits rebuild the rewritten sentence, and rewrites only touch flagged spans.
+edits rebuild the rewritten sentence, and rewrites keep what the author wrote outside the
+flagged spans (see `outside_spans`).
 
-"Touch" allows the grammar a replacement needs right beside a span: the article before it
-('an aggressive' -> 'a proactive') and the list separator of a dropped item (', ' / ' and ').
-The fuzz once found the rewriter deleting whitespace outside the span ("speaker. !" ->
+The flagged area includes the grammar a replacement needs right beside a span: the article
+before it ('an aggressive' -> 'a proactive') and the list separator of a dropped item
+(', ' / ' and '). The fuzz once found the rewriter deleting whitespace outside the span ("speaker. !" ->
 "speaker.!"), dropping URL-like text before it, and deleting the masked tag in '0,<A>YOUNG'
 along with the dropped item's comma; those inputs stay pinned as examples.
 """
@@ -63,9 +64,18 @@ def neighbourhood(text: str, start: int, end: int) -> tuple[int, int]:
     return start, (m.end() if m else end)
 
 
+_TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+
+
 def outside_spans(text: str, fmt: str) -> list:
-    """Edits that change text outside every flagged span (a deleted word may take its
-    neighbouring space with it)."""
+    """Rewrites that lose what the author wrote outside every flagged span.
+
+    Rewrites are sentence-level (issue 14): a pattern may reword the clause around a span
+    ('Must be able to lift' -> 'The role involves lifting') or add one (', with or without
+    reasonable accommodation'). What it may not do is drop or reorder the author's other words
+    and punctuation, or change the spacing the author put before them: those stay, in order,
+    in the rewrite (the fuzz once found 'speaker. !' -> 'speaker.!'); and the text before the
+    first flagged area is kept as written."""
     bad = []
     for s in ENGINE.analyze(text, fmt=fmt).sentences:
         areas: list[tuple[int, int]] = []
@@ -74,17 +84,31 @@ def outside_spans(text: str, fmt: str) -> list:
                 areas[-1] = (areas[-1][0], max(hi, areas[-1][1]))
             else:
                 areas.append((lo, hi))
+        if not areas or not s.rewrites:
+            continue
+        def tokens(t: str, lo: int, hi: int, areas: list[tuple[int, int]] = ()) -> list[tuple[str, bool | None]]:
+            """(token, space before it) outside the areas; right after an area the spacing is the edit's."""
+            out = []
+            for m in _TOKEN.finditer(t, lo, hi):
+                if any(a < m.end() and m.start() < b for a, b in areas):
+                    continue
+                after_area = any(b <= m.start() and not t[b : m.start()].strip() for _, b in areas)
+                out.append((m.group().lower(), None if after_area or m.start() == lo else t[m.start() - 1].isspace()))
+            return out
+
+        kept = tokens(text, s.start, s.end, areas)
+        head = text[s.start : areas[0][0]]
         for r in s.rewrites:
-            for e in r.edits:
-                a, b = e.start, e.end
-                while a < b and text[a].isspace():
-                    a += 1
-                while b > a and text[b - 1].isspace():
-                    b -= 1
-                inside = any(lo <= a and b <= hi for lo, hi in areas)
-                next_to = a == b and any(e.start == sp.end or e.end == sp.start for sp in s.spans)  # space beside a span
-                if not (inside or next_to):
-                    bad.append((text[e.start:e.end], e.new_text, [sp.text for sp in s.spans]))
+            words, at, missing = tokens(r.text, 0, len(r.text)), 0, []
+            for w, space in kept:  # a subsequence test: each kept token (and its spacing) after the previous one
+                j = next((j for j in range(at, len(words))
+                          if words[j][0] == w and None in (space, words[j][1]) or words[j] == (w, space)), None)
+                if j is None:
+                    missing.append(w)
+                else:
+                    at = j + 1
+            if missing or r.text[: len(head)].lower() != head.lower():
+                bad.append((s.text, r.text, [sp.text for sp in s.spans], missing))
     return bad
 
 
