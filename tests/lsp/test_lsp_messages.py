@@ -24,8 +24,8 @@ from lsp_helpers import SERVER_CMD, capabilities, diagnostics_for, file_uri, mak
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 ROOT = Path(__file__).resolve().parents[2]
-# one sentence with several masculine spans, one with an age and a general span
-MANY = "An aggressive, competitive self-starter who thrives under pressure."
+# one sentence with two masculine spans (a listed run like "aggressive, competitive" is one), one with an age and a general span
+MANY = "An aggressive, competitive self-starter who dominates the market."
 TWO_KINDS = "Recent graduates from top-tier universities preferred."
 TEXT = f"{MANY}\n{TWO_KINDS}\n"
 
