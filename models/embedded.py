@@ -135,11 +135,7 @@ class EmbeddedClassifier:
         """Load the shipped model (or one written by `biaslsp train --out DIR`)."""
         from safetensors.numpy import load_file
 
-        folder = Path(weights) if weights else WEIGHTS_DIR
-        cfg_path = folder / "config.json"
-        if not cfg_path.is_file():
-            raise ModelLoadError(f"no trained model in {folder} (run `biaslsp train --out {folder}`)")
-        config = json.loads(cfg_path.read_text(encoding="utf-8"))
+        folder, config = read_config(weights)
         if config.get("pooling") != "attention":
             raise ModelLoadError(f"{folder} holds a model of an older format (pooling {config.get('pooling', 'mean')!r}); retrain it with `biaslsp train`")
         tensors = load_file(str(folder / "classifier.safetensors"))
@@ -227,6 +223,15 @@ def _erf(x: np.ndarray) -> np.ndarray:
     poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
     return (np.sign(x) * (1.0 - poly * np.exp(-z * z))).astype(np.float32)
 
+
+
+def read_config(weights: str | os.PathLike[str] | None = None) -> tuple[Path, dict]:
+    """The model folder (the shipped one by default) and its config.json; both runtimes start here."""
+    folder = Path(weights) if weights else WEIGHTS_DIR
+    cfg_path = folder / "config.json"
+    if not cfg_path.is_file():
+        raise ModelLoadError(f"no trained model in {folder} (run `biaslsp train --out {folder}`)")
+    return folder, json.loads(cfg_path.read_text(encoding="utf-8"))
 
 
 def english_view(text: str) -> str:

