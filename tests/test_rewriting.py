@@ -8,7 +8,7 @@ import tomllib
 import pytest
 
 from biaslsp.models.rewriting import default_library, problems, tidy
-from biaslsp.models.rewriting.library import PATTERNS, gerund_items
+from biaslsp.models.rewriting.library import PATTERN_FILES, PATTERNS, gerund_items
 
 ALL = ("age", "disability", "feminine", "general", "masculine", "racial", "sexuality")
 
@@ -158,12 +158,17 @@ def test_gerund_items():
     assert gerund_items("lift 50 pounds and stand for long periods") == "lifting 50 pounds and standing for long periods"
 
 
-def test_pattern_file_is_well_formed():
-    data = tomllib.loads(PATTERNS.read_text(encoding="utf-8"))
-    ids = [r["id"] for r in data["rule"]]
+def test_pattern_files_are_well_formed():
+    assert sorted(p.stem for p in PATTERNS.glob("*.toml")) == sorted(PATTERN_FILES)  # none left unloaded
+    rows, guidance = [], {}
+    for name in PATTERN_FILES:
+        data = tomllib.loads((PATTERNS / f"{name}.toml").read_text(encoding="utf-8"))
+        rows += data.get("rule", [])
+        guidance.update(data.get("guidance", {}))
+    ids = [r["id"] for r in rows]
     assert len(ids) == len(set(ids))
-    for r in data["rule"]:
+    for r in rows:
         assert r["label"] in ALL, r["id"]
         assert r.get("replace") or r.get("guidance"), r["id"]
         re.compile(r["match"])
-    assert set(data["guidance"]) == set(ALL)
+    assert set(guidance) == set(ALL)

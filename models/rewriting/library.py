@@ -1,4 +1,4 @@
-"""The rewrite-pattern library: job-ad patterns from patterns.toml, applied to whole sentences.
+"""The rewrite-pattern library: job-ad patterns from patterns/*.toml, applied to whole sentences.
 
 A pattern may rewrite a word, a clause, a coordinated item or a whole bullet. Each pattern
 lists its replacements best first (ranked by hand for job ads); the k-th candidate of a
@@ -20,7 +20,10 @@ from pathlib import Path
 from .grammar import tidy
 from .inflection import gerund, inflect_like, is_verb, lemmas, plural_noun, plural_verb
 
-PATTERNS = Path(__file__).resolve().parent / "patterns.toml"
+PATTERNS = Path(__file__).resolve().parent / "patterns"
+# one file per category, loaded in this order (rules apply in order, each to the text the earlier
+# ones left: age proxies before the elite-school rule that shares "graduates", and so on)
+PATTERN_FILES = ("age", "gender", "racial", "disability", "sexuality", "general", "titles", "guidance")
 _DIRECTIVE = re.compile(r"\{(like|gerund|cap|title):(\w+)(?::([\w-]+))?\}")
 
 
@@ -61,15 +64,23 @@ class PatternLibrary:
 
     @classmethod
     def load(cls, path: Path = PATTERNS) -> PatternLibrary:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        rules = []
-        for row in data.get("rule", []):
-            try:
-                regex = re.compile(row["match"], re.I)
-            except re.error as exc:  # a broken pattern is a bug in the data file: name it
-                raise ValueError(f"{path}: rule {row.get('id')!r}: {exc}") from exc
-            rules.append(Rule(row["id"], row["label"], regex, tuple(row.get("replace", ())), row.get("guidance", "")))
-        return cls(rules, dict(data.get("titles", {})), dict(data.get("guidance", {})))
+        """Load a patterns folder (its PATTERN_FILES, in order) or a single .toml file."""
+        path = Path(path)
+        files = [path / f"{name}.toml" for name in PATTERN_FILES] if path.is_dir() else [path]
+        rules: list[Rule] = []
+        titles: dict[str, str] = {}
+        guidance: dict[str, str] = {}
+        for file in files:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+            for row in data.get("rule", []):
+                try:
+                    regex = re.compile(row["match"], re.I)
+                except re.error as exc:  # a broken pattern is a bug in the data file: name it
+                    raise ValueError(f"{file}: rule {row.get('id')!r}: {exc}") from exc
+                rules.append(Rule(row["id"], row["label"], regex, tuple(row.get("replace", ())), row.get("guidance", "")))
+            titles.update(data.get("titles", {}))
+            guidance.update(data.get("guidance", {}))
+        return cls(rules, titles, guidance)
 
     # -- matching ---------------------------------------------------------
 

@@ -16,7 +16,7 @@ from .library import PatternLibrary, default_library
 
 
 class SentenceRewriter:
-    """Rewriter backed by patterns.toml and the term table; needs no model download."""
+    """Rewriter backed by the patterns folder and the term table; needs no model download."""
 
     name = "embedded-patterns"
 
