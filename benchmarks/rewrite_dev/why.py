@@ -7,6 +7,7 @@ flagged, meaning too far), next to the first reference.
 
     python benchmarks/rewrite_dev/why.py [--all] [--label age] [--kind real] [--ids rw001,rw007]
     python benchmarks/rewrite_dev/why.py --summary      # counts of each reason
+    python benchmarks/rewrite_dev/why.py --half even    # look at one half; --half odd --summary measures the other
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kind", choices=("real", "synthetic"))
     ap.add_argument("--ids", help="comma-separated dev ids")
     ap.add_argument("--summary", action="store_true", help="only the counts of each cause")
+    ap.add_argument("--half", choices=("even", "odd"),
+                    help="only dev ids with an even/odd number: write rules looking at one half, measure on the other")
     args = ap.parse_args(argv)
 
     from biaslsp.models import default_engine
@@ -90,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     ids = set(args.ids.split(",")) if args.ids else None
     counts: collections.Counter[str] = collections.Counter()
     for it in items:
+        if args.half and int(it.id[2:]) % 2 != (0 if args.half == "even" else 1):
+            continue
         if (ids and it.id not in ids) or (args.label and args.label not in it.labels) or (args.kind and it.kind != args.kind):
             continue
         info = reasons(engine, it.text, it.labels)
