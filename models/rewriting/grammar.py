@@ -148,10 +148,10 @@ def problems(candidate: str, original: str) -> list[str]:
             if article_for(m.group(2)) != m.group(1).lower() and not m.group(2).isupper():
                 out.append(f"wrong article {m.group()!r}")
     for m in re.finditer(r"\b([a-z]+)\s+(the|a|an)\b", c):
-        if m.group(1) not in _FUNCTION_WORDS and only_noun(m.group(1)) and m.group().lower() not in original.lower():
+        if m.group(1) not in _FUNCTION_WORDS and m.group().lower() not in original.lower() and only_noun(m.group(1)):
             out.append(f"noun before a new noun phrase {m.group()!r} (a verb or conjunction lost?)")
     for m in re.finditer(r"\b(?:a|an)\s+([a-z]+)\s+(?:with|in|at|about|for|to|of)\b", c, re.I):
-        if set(lemmas(m.group(1))) == {"ADJ"} and m.group().lower() not in original.lower():
+        if m.group().lower() not in original.lower() and set(lemmas(m.group(1))) == {"ADJ"}:
             out.append(f"article before a bare adjective {m.group()!r} (noun lost?)")
     for bad in _new(r"\w/[A-Z]", c, original, 0):
         out.append(f"capital after a slash {bad!r}")

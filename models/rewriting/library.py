@@ -191,6 +191,20 @@ _ADVERBS = {"also", "always", "often", "then", "usually", "typically", "currentl
             "quickly", "regularly", "not", "never", "closely", "personally", "primarily", "mainly", "still"}
 _PREPOSITIONS = {"to", "with", "for", "in", "on", "at", "and", "or", "as", "by", "from", "about", "up", "if", "when",
                  "a", "an", "the", "into", "through", "during", "after", "before", "over", "throughout", "because"}
+# a possessive that opens a sentence before a quality the job asks for ('His strong analytical
+# skills ...', 'Her passion for ...') describes an imagined applicant: the rewrite drops it and
+# gives the noun the article a recruiter would write ('The ability to ...', 'A passion for ...',
+# 'Strong analytical skills ...') rather than 'Their passion', which still reads as one person
+_QUALITY_ARTICLE = {
+    **dict.fromkeys(("ability", "capacity", "willingness", "eagerness", "readiness", "aptitude"), "The"),
+    **dict.fromkeys(("passion", "track", "understanding", "background", "commitment", "desire", "knack", "flair", "eye"), "A"),
+    **dict.fromkeys(("dedication", "enthusiasm", "attention", "focus", "drive", "determination", "experience", "expertise",
+                     "knowledge", "skills", "creativity", "flexibility", "proficiency", "integrity", "professionalism",
+                     "patience", "reliability", "energy", "empathy", "curiosity"), ""),
+}
+# "he's" + one of these is "he has": 'he's been' -> 'they've been', not 'they're been'
+_HAS_PARTICIPLES = {"been", "got", "gotten", "had", "worked", "led", "managed", "built", "spent", "developed",
+                    "delivered", "helped", "run", "grown", "held", "gained", "shown", "done", "completed"}
 
 
 class PronounRule(Rule):
@@ -211,11 +225,39 @@ class PronounRule(Rule):
                 new = "their" if nxt and nxt.group(1).lower() not in _PREPOSITIONS and not is_verb_only(nxt.group(1)) else "them"
             else:
                 new = self.replace[0]
+            opens = not text[: m.start()].strip(" -*\u2022\"'\u201c")
+            if new == "their" and opens and (article := _quality_article(after)) is not None:
+                after = after.lstrip()
+                new, after = (article + " ", after) if article else ("", after[:1].upper() + after[1:])
+                text = text[: m.start()] + new + after
+                pos = m.start() + len(new)
+                continue
             new = _match_case(m.group(), new, at_start=m.group()[:1].isupper())
             if kind == "subject":
-                after = "'re" + after[2:] if re.match(r"'s\b", after) else _agree(after)
+                if re.match(r"(?:'|\u2019)s\b", after):
+                    has = re.match(r"(?:'|\u2019)s\s+(?:(?:also|already|always|recently|just|never)\s+)?([a-z]+)\b(?!\s+(?:to|by)\b)", after)
+                    after = ("'ve" if has and has.group(1) in _HAS_PARTICIPLES else "'re") + after[2:]
+                else:
+                    after = _agree(after)
             text = text[: m.start()] + new + after
             pos = m.start() + len(new)
+
+
+def _quality_article(after: str) -> str | None:
+    """The article for a sentence-opening 'His/Her [adjectives] <quality>' ('The', 'A', or '' for
+    none), or None when something else follows ('Her role is ...' keeps 'Their role')."""
+    words = re.findall(r"[A-Za-z][\w'-]*", after[:80])[:4]
+    for i, w in enumerate(words):
+        low = w.lower()
+        if low in _QUALITY_ARTICLE:
+            if low == "track" and words[i + 1 : i + 2] != ["record"]:
+                return None
+            article = _QUALITY_ARTICLE[low]
+            return article if i == 0 or not article else "A"  # 'A proven ability', 'Strong analytical skills'
+        participle = low.endswith(("ed", "en")) and "VERB" in lemmas(w)  # 'proven', 'demonstrated'
+        if not participle and (not ({"ADJ", "ADV"} & set(lemmas(w))) or is_verb_only(w)):
+            return None  # a noun or a verb that is no quality: 'Her manager', 'His team'
+    return None
 
 
 def is_verb_only(word: str) -> bool:

@@ -78,8 +78,12 @@ def content_words(text: str) -> int:
 def content_kept(original: str, candidate: str, regions: Sequence[tuple[int, int]]) -> float:
     """Share of the original's content words outside the biased stretches that the candidate keeps."""
     stop = _stop_words()
-    words = [_lemma(w) for w in _WORD.findall(_outside(original, regions)) if w.lower() not in stop]
+    words = [w.lower() for w in _WORD.findall(_outside(original, regions)) if w.lower() not in stop]
     if not words:
         return 1.0
-    have = {_lemma(w) for w in _WORD.findall(candidate)}
-    return sum(1 for w in words if w in have) / len(words)
+    said = {w.lower() for w in _WORD.findall(candidate)}
+    changed = [w for w in words if w not in said]
+    if not changed:  # every word kept as written: no lemma needed (lemminflect's table costs ~0.3 s to load)
+        return 1.0
+    have = {_lemma(w) for w in said}
+    return (len(words) - len(changed) + sum(1 for w in changed if _lemma(w) in have)) / len(words)
