@@ -172,3 +172,26 @@ def test_pattern_files_are_well_formed():
         assert r.get("replace") or r.get("guidance"), r["id"]
         re.compile(r["match"])
     assert set(guidance) == set(ALL)
+
+
+def test_repeated_words_are_a_problem_only_when_the_rewrite_made_them():
+    assert any("repeated" in p for p in problems("A proactive person with at least at least 1 year of experience.",
+                                                  "A proactive woman with at least 1-2 years of experience."))
+    assert not any("repeated" in p for p in problems("We had had enough of it, said the team lead.", "We had had enough of it, said he."))
+
+
+def test_inflect_loads_without_typeguard_and_leaves_no_stand_in():
+    """inflect is imported with typeguard's import-time instrumentation off (jaraco/inflect#212):
+    in a fresh process, the answers are inflect's and sys.modules is left as it was."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from biaslsp.models.rewriting.inflection import article_for, plural_noun\n"
+        "print(article_for('hour'), article_for('university'), plural_noun('salesperson'))\n"
+        "tg = sys.modules.get('typeguard')\n"
+        "print(tg is None or hasattr(tg, 'check_type'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["an", "a", "salespeople", "True"]

@@ -115,6 +115,8 @@ def problems(candidate: str, original: str) -> list[str]:
         return ["nothing left"]
     if c[:1].isspace() and not original[:1].isspace():
         out.append("starts with a space")
+    for bad in _new(r"\b(\w+(?:\s+\w+){0,2})\s+\1\b", c, original):  # 'at least at least', 'the the'
+        out.append(f"repeated words {bad!r}")
     body = re.sub(r"^\s*(?:[-*\u2022]\s+)?", "", c)
     obody = re.sub(r"^\s*(?:[-*\u2022]\s+)?", "", original)
     if body[:1] in ",.;:!?)" and obody[:1] not in ",.;:!?)":
