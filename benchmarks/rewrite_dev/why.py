@@ -30,7 +30,6 @@ def reasons(engine, text: str, labels: tuple[str, ...]) -> dict:  # noqa: ANN001
     library = default_library()
     result = engine.analyze_sentences([text], rewrites=False)[0]
     spans = [s for s in result.spans if s.label in labels] or engine._spans_for([text], [labels], [result.scores])[0]
-    plan = library.plan(text, {s.label for s in spans}, engine.candidates)
     cands = engine.rewriter.candidates(text, spans, engine.candidates)
     ranked = {r.text: r for r in engine._check_candidates([(text, labels, list(cands), spans)])[0]}
     rows = []
@@ -52,7 +51,7 @@ def reasons(engine, text: str, labels: tuple[str, ...]) -> dict:  # noqa: ANN001
     return {
         "engine_labels": result.labels,
         "spans": [(s.label, s.text, s.source) for s in spans],
-        "rules": [r.id + (" (blocks)" if r.blocks else "") for r in plan.matched],
+        "rules": [r.id + (" (blocks)" if r.blocks else "") for r in library.matching(text)],  # the rules plan() applies
         "candidates": rows,
         "verified": any(v == "ok" for _, v in rows),
         "guidance": engine.guidance(text, labels),
