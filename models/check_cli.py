@@ -123,7 +123,7 @@ def _sarif(checked: list[_Checked]) -> dict:
                 "ruleId": f.label,
                 "ruleIndex": rule_index[f.label],
                 "level": "note",
-                "message": {"text": f"{TITLES[f.label]}: \u201c{f.text}\u201d. {EXPLANATIONS[f.label]}"},
+                "message": {"text": f"{TITLES[f.label]}: \u201c{' '.join(f.text.split())}\u201d. {EXPLANATIONS[f.label]}"},
                 "locations": [{"physicalLocation": location}],
                 "partialFingerprints": {"biaslspFinding/v1": _fingerprint(f, c.text, seen)},
                 "fixes": [{
@@ -148,7 +148,8 @@ def _sarif(checked: list[_Checked]) -> dict:
 
 def _print_text(path: str, found: list[Finding]) -> None:
     for f in found:
-        print(f"{path}:{f.line}:{f.column}: {f.label}: \"{f.text}\" - {f.message}")
+        quoted = " ".join(f.text.split())  # a phrase wrapped over two lines is quoted on one
+        print(f"{path}:{f.line}:{f.column}: {f.label}: \"{quoted}\" - {f.message}")
         if f.suggestions:
             print(f"    suggestion: {f.suggestions[0]}")
         elif f.guidance:

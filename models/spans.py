@@ -201,7 +201,18 @@ def find_spans_batch(
     return out
 
 
-_LIST_GAP = re.compile(r"\s*(?:,|,?\s*(?:and|or|&|/))?\s*", re.IGNORECASE)
+_LIST_GAP = re.compile(r"\s*(?:,|,?\s*(?:and|or|&|/))\s*", re.IGNORECASE)
+_SPACE_GAP = re.compile(r"[ \t]+")
+
+
+def _listed(sentence: str, prev: Span, nxt: Span) -> bool:
+    """Two spans form one listed run when a comma or conjunction joins them, or when two single
+    words stand side by side on one line ("aggressive competitive"). Two phrases that merely touch
+    ("rockstar developers works hard") are two findings."""
+    if _LIST_GAP.fullmatch(sentence, prev.end, nxt.start):
+        return True
+    single = len(prev.text.split()) == 1 and len(nxt.text.split()) == 1
+    return single and bool(_SPACE_GAP.fullmatch(sentence, prev.end, nxt.start))
 
 
 def join_listed(sentence: str, spans: list[Span]) -> list[Span]:
@@ -210,7 +221,7 @@ def join_listed(sentence: str, spans: list[Span]) -> list[Span]:
     out: list[Span] = []
     for sp in spans:
         prev = next((p for p in reversed(out) if p.label == sp.label), None)
-        if prev is not None and prev.end <= sp.start and _LIST_GAP.fullmatch(sentence, prev.end, sp.start):
+        if prev is not None and prev.end <= sp.start and _listed(sentence, prev, sp):
             out[out.index(prev)] = Span(prev.start, sp.end, sp.label, sentence[prev.start : sp.end], prev.source, prev.explanation)
         else:
             out.append(sp)

@@ -115,3 +115,15 @@ def test_offered_rewrite_is_not_flagged_by_the_rules(engine):
     assert verified, r.rewrites
     again = engine.analyze_sentences([verified[0].text], rewrites=False)[0]
     assert not again.labels, (again.text, again.labels)
+
+
+def test_touching_phrases_are_two_findings_not_one_across_the_line_break(engine):
+    """"rockstar developers works\\nhard and plays hard" read as one highlight spanning a line break;
+    a writer sees two phrases, each with its own fix. Listed words ("young, energetic") stay one."""
+    text = (ROOT / "examples" / "job-ad.md").read_text(encoding="utf-8")
+    analysis = engine.analyze(text, fmt="markdown", rewrites=False)
+    masculine = [sp.text for s in analysis.sentences for sp in s.spans if sp.label == "masculine"]
+    assert "rockstar developers" in masculine, masculine
+    assert not any("rockstar" in t and "hard" in t for t in masculine), masculine
+    r = engine.analyze_sentences(["We want young, energetic people."], rewrites=False)[0]
+    assert [sp.text for sp in r.spans if sp.label == "age"] == ["young, energetic"], [(sp.text, sp.label) for sp in r.spans]
