@@ -136,6 +136,13 @@ SAFE: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"(?:welcome|encourage)s?\s+(?:applications|applicants|candidates)\s+(?:from\s+)?(?:of\s+)?all\s+[^.;]*", LABELS),
     (r"(?:without\s+regard\s+to|regardless\s+of)\s+[^.;]*", LABELS),
     (r"reasonable\s+accommodations?[^.;]*", ("disability",)),
+    # a task stated "with or without reasonable accommodation" is the recommended form of a physical
+    # requirement (the tool's own rewrite): the whole clause is clear, unless it keeps an ableist word
+    (r"(?:(?!able[\s-]bodied|wheelchair|sanity|tone[\s-]deaf|physically\s+fit)[^.;])*\bwith\s+or\s+without\s+(?:a\s+)?"
+     r"(?:reasonable\s+)?(?:accommodations?|correction)\b[^.;]*", ("disability",)),
+    # inclusive family wording (the tool's own rewrite of "wives", "husbands")
+    (r"(?:spouses?|partners?)\s+(?:and|or|and/or|/)\s+(?:spouses?|partners?)|"
+     r"(?:spouses?|partners?)\s+and\s+(?:children|dependants|dependents|families)", ("sexuality",)),
     # a driving licence for a job whose work is driving
     (r"\b(?:drivers?|couriers?|chauffeurs?|delivery|forklift|truck|van|bus|hgv|cdl)\b[^.;]{0,80}\blicen[cs]es?\b", ("disability", "general")),
     (r"\blicen[cs]es?\b[^.;]{0,40}\b(?:to\s+drive|driving|drivers?|vehicles?)\b", ("disability", "general")),

@@ -127,3 +127,29 @@ def test_touching_phrases_are_two_findings_not_one_across_the_line_break(engine)
     assert not any("rockstar" in t and "hard" in t for t in masculine), masculine
     r = engine.analyze_sentences(["We want young, energetic people."], rewrites=False)[0]
     assert [sp.text for sp in r.spans if sp.label == "age"] == ["young, energetic"], [(sp.text, sp.label) for sp in r.spans]
+
+
+# the tool's own recommended phrasing is not flagged again; the bias it replaced still is
+OWN_PHRASING = [
+    "Must be able to walk or stand for long periods, with or without reasonable accommodation.",
+    "The role involves lifting 40 pounds and climbing ladders, with or without reasonable accommodation.",
+    "Ability to see clearly at close range, with or without correction.",
+    "Health cover extends to employees' spouses or partners.",
+    "Relocation support for you, your partner and children.",
+]
+STILL_FLAGGED = [
+    ("Must be able-bodied, with or without reasonable accommodation.", "disability"),
+    ("Must be able to lift 50 pounds.", "disability"),
+    ("Wives of employees get a discount.", "sexuality"),
+]
+
+
+@pytest.mark.parametrize("sentence", OWN_PHRASING, ids=[s[:40] for s in OWN_PHRASING])
+def test_own_recommended_phrasing_is_not_flagged(engine, sentence):
+    r = engine.analyze_sentences([sentence], rewrites=False)[0]
+    assert not r.labels, (r.labels, [(sp.text, sp.label) for sp in r.spans])
+
+
+@pytest.mark.parametrize(("sentence", "label"), STILL_FLAGGED, ids=[s[:40] for s, _ in STILL_FLAGGED])
+def test_safe_phrasing_does_not_hide_the_bias_beside_it(engine, sentence, label):
+    assert label in engine.analyze_sentences([sentence], rewrites=False)[0].labels
