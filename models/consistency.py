@@ -138,7 +138,7 @@ SAFE: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"reasonable\s+accommodations?[^.;]*", ("disability",)),
     # a task stated "with or without reasonable accommodation" is the recommended form of a physical
     # requirement (the tool's own rewrite): the whole clause is clear, unless it keeps an ableist word
-    (r"(?:(?!able[\s-]bodied|wheelchair|sanity|tone[\s-]deaf|physically\s+fit)[^.;])*\bwith\s+or\s+without\s+(?:a\s+)?"
+    (r"^[^\w]*(?:(?!able[\s-]bodied|wheelchair|sanity|tone[\s-]deaf|physically\s+fit|(?:normal|perfect|good|excellent|20/20)\s+(?:vision|eyesight|hearing))[^.;])*\bwith\s+or\s+without\s+(?:a\s+)?"
      r"(?:reasonable\s+)?(?:accommodations?|correction)\b[^.;]*", ("disability",)),
     # inclusive family wording (the tool's own rewrite of "wives", "husbands")
     (r"(?:spouses?|partners?)\s+(?:and|or|and/or|/)\s+(?:spouses?|partners?)|"

@@ -140,6 +140,7 @@ OWN_PHRASING = [
 STILL_FLAGGED = [
     ("Must be able-bodied, with or without reasonable accommodation.", "disability"),
     ("Must be able to lift 50 pounds.", "disability"),
+    ("Must have normal vision with or without correction.", "disability"),
     ("Wives of employees get a discount.", "sexuality"),
 ]
 
