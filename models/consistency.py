@@ -150,6 +150,13 @@ SAFE: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"he/she|she/he|s/he|\(s\)he|his/her|her/his|him/her|himself/herself|he\s+or\s+she|his\s+or\s+her|him\s+or\s+her", ("masculine", "feminine")),
     # pay and benefit lines ("competitive salary commensurate with experience")
     (r"competitive\s+(?:salary|salaries|pay|compensation|remuneration|rates?|benefits|package|pension)[^.;]*", ("masculine", "general", "age")),
+    # coded words for the firm as a business or for a goal, not for the people ("ambitious goals",
+    # "a young, dynamic start-up", "aggressive timelines"); "Cat. Man" is category management
+    (r"(?:young|youthful|energetic|dynamic|ambitious|aggressive)(?:,?\s+(?:and\s+)?(?:young|energetic|dynamic|ambitious|innovative|fast[\s-]growing|growing|international))*"
+     r"\s+(?:start[\s-]?ups?|compan(?:y|ies)|firms?|business(?:es)?|brands?|agenc(?:y|ies)|enterprises?|organi[sz]ations?|corporations?)"
+     r"(?![\w-]|\s+(?:team|culture|people|staff|workforce|crew))", ("age", "masculine")),
+    (r"aggressive\s+(?:timelines?|deadlines?|targets?|goals?|growth|schedules?|pricing|roadmaps?|plans?|expansion|milestones?)", ("masculine",)),
+    (r"cat(?:egory)?\.?\s+man(?:agement|ager)?\b", ("masculine",)),
     # "mature" for a product or market, not a person
     (r"(?:program(?:me)?|product|platform|market|process|technology|codebase|industry|business)\s+is\s+(?:already\s+|very\s+|fairly\s+)?mature|"
      r"mature\s+(?:products?|markets?|platforms?|codebases?|technolog(?:y|ies)|processes|industr(?:y|ies)|organi[sz]ations?|stage)", ("age",)),

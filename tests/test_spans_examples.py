@@ -38,6 +38,10 @@ NOT_FLAGGED = [
     "Benefits: Competitive salary commensurate with experience.",
     "We have ambitious goals for the next year.",
     "Delivery drivers need a full driving licence.",
+    # coded words for the firm or a goal, not for the people (annotation conventions)
+    "We are a young, dynamic start-up in the field of immuno-oncology.",
+    "You will meet aggressive timelines with a collaborative team.",
+    "Our previous Cat. Man trainee now leads category management.",
 ]
 
 
@@ -138,6 +142,9 @@ OWN_PHRASING = [
     "Relocation support for you, your partner and children.",
 ]
 STILL_FLAGGED = [
+    ("We are a young, dynamic team.", "age"),
+    ("Young, dynamic company seeks energetic graduates.", "age"),
+    ("We want an aggressive salesperson for a young company.", "masculine"),
     ("Must be able-bodied, with or without reasonable accommodation.", "disability"),
     ("Must be able to lift 50 pounds.", "disability"),
     ("Must have normal vision with or without correction.", "disability"),
