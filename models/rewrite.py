@@ -11,7 +11,7 @@ import difflib
 import re
 from collections.abc import Sequence
 
-from .grammar import agree_after, fix_article, match_case
+from .grammar import agree_after, fix_article
 from .terms import TermTable, load_terms
 from .types import Edit, Span
 
@@ -80,17 +80,14 @@ def _is_plural_of(found: str, term: str) -> bool:
 
 
 def pluralize(phrase: str) -> str:
-    """Plural of a replacement's last word ('skilled professional' -> 'skilled professionals')."""
+    """Plural of a replacement's last word ('skilled professional' -> 'skilled professionals',
+    'proactive person' -> 'proactive people'), from the inflect library."""
+    from .rewriting.inflection import plural_noun
+
     head, _, last = phrase.rpartition(" ")
     if not last.isalpha() or last.endswith("s"):
         return phrase
-    if re.search(r"(?:s|x|z|ch|sh)$", last):
-        last += "es"
-    elif re.search(r"[^aeiou]y$", last):
-        last = last[:-1] + "ies"
-    else:
-        last += "s"
-    return f"{head} {last}" if head else last
+    return plural_noun(phrase)
 
 
 def _drop(before: str, after: str) -> str:
@@ -123,13 +120,35 @@ def _non_overlapping(spans: Sequence[Span]) -> list[Span]:
     return kept
 
 
+_SUBJECT = re.compile(r"^(?P<subj>we|you|they)(?P<verb>\s+are|'re|’re)?\s+", re.I)
+
+
 def apply_replacement(text: str, start: int, end: int, replacement: str | None) -> str:
-    """Replace text[start:end], fixing case, the article before it and verb agreement after it."""
+    """Replace text[start:end], fixing case, the article before it and verb agreement after it.
+
+    A replacement written as a clause ('we work well together', 'you are fluent in English')
+    loses its subject where the sentence already gives one ('We work hard, play hard' -> 'We
+    work well together', not 'We we ...')."""
+    from .rewriting.library import match_case
+
     before, original, after = text[:start], text[start:end], text[end:]
     if replacement is None:
         return _drop(before, after)
-    new = match_case(original, replacement)
+    replacement = _without_repeated_subject(before, replacement)
+    at_start = not before.strip(" \t-*\u2022\"'\u201c(") or bool(re.search(r"[.!?:;]\s*$", before))
+    title = bool(re.search(r"(?:man|men|woman|women)$", original, re.I))  # a -man job title keeps its capital
+    new = match_case(original, replacement, at_start=at_start, title=title, before=before, after=after)
     return fix_article(before, new) + new + agree_after(replacement, after)
+
+
+def _without_repeated_subject(before: str, replacement: str) -> str:
+    m = _SUBJECT.match(replacement)
+    if not m:
+        return replacement
+    prev = re.search(r"\b(we|you|they)(?:\s+are|'re|’re)?\s*$", before, re.I)
+    if prev and prev.group(1).lower() == m.group("subj").lower():
+        return replacement[m.end() :]
+    return replacement
 
 
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)

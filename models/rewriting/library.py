@@ -136,9 +136,9 @@ class PatternLibrary:
         if isinstance(rule, PronounRule):
             return rule.apply(text)
         template = rule.replace[min(k, len(rule.replace) - 1)]
-        return rule.regex.sub(lambda m: self._expand(m, template, text), text)
+        return rule.regex.sub(lambda m: self._expand(m, template, text, title=rule.id.startswith("title.")), text)
 
-    def _expand(self, m: re.Match[str], template: str, text: str) -> str:
+    def _expand(self, m: re.Match[str], template: str, text: str, *, title: bool = False) -> str:
         def directive(d: re.Match[str]) -> str:
             kind, group, arg = d.group(1), d.group(2), d.group(3)
             value = m.group(group) or ""
@@ -152,11 +152,13 @@ class PatternLibrary:
 
         body = _DIRECTIVE.sub(lambda d: directive(d).replace("\\", "\\\\"), template)
         new = m.expand(body) if "\\g<" in body else body
-        return _match_case(m.group(), new, at_start=not text[: m.start()].strip(" -*\u2022"))
+        before, after = text[: m.start()], text[m.end() :]
+        return match_case(m.group(), new, at_start=not before.strip(" -*\u2022\"'\u201c("),
+                          title=title or "{title:" in template, before=before, after=after)
 
     def _title(self, stem: str, ending: str) -> str:
         low = stem.lower()
-        if low.endswith(("ess", "esses")):  # a whole -ess word
+        if low.endswith(("ess", "esses")) and ending.lower() == low:  # a whole -ess word (not 'business' of 'businessmen')
             title = self.titles.get(low.removesuffix("es") if low.endswith("esses") else low, stem)
             return plural_noun(title) if low.endswith("esses") else title
         title = self.titles.get(low, stem)
@@ -176,13 +178,44 @@ def gerund_items(task: str) -> str:
     return "".join(out)
 
 
-def _match_case(original: str, new: str, *, at_start: bool) -> str:
+_SMALL_WORDS = {"a", "an", "the", "and", "or", "of", "in", "on", "for", "to", "with", "at", "by", "as"}
+_LEAD = re.compile(r"^[\s\-*\u2022\"'\u201c(]*")
+
+
+def match_case(original: str, new: str, *, at_start: bool, title: bool = False, before: str = "", after: str = "") -> str:
+    """Give `new` the capitalisation `original` had where it stood.
+
+    At the start of a sentence the first letter is capitalised when the original's was, or when
+    the original began with no letter at all ('15+ years ...' -> 'Extensive ...'). Mid-sentence,
+    an original in capitals stays in capitals, and a Title Case original keeps Title Case when it
+    names a job title (`title`) or stands in a Title Case run ('Fabrication Foreman' ->
+    'Fabrication Supervisor'); a capital used for emphasis ('support Moms and Dads') is not
+    copied onto the replacement."""
     if not new:
         return new
-    lead = len(new) - len(new.lstrip())
-    if at_start and original.lstrip(" -*\u2022")[:1].isupper():
-        return new[:lead] + new[lead:lead + 1].upper() + new[lead + 1 :]
+    core = original.strip(" \t-*\u2022\"'\u201c(")
+    words = re.findall(r"[A-Za-z][\w'\u2019-]*", core)
+    if len(core) > 1 and core.isupper() and sum(c.isalpha() for c in core) > 1:
+        return new.upper()
+    if at_start:
+        if core[:1].isupper() or (core[:1] and not core[:1].isalpha()):
+            return _upper_first(new)
+        return new
+    if words and all(w[:1].isupper() for w in words):
+        prev = re.findall(r"[A-Za-z][\w'-]*", before)
+        # the word before counts unless it is the sentence's first ('Our Moms' is no Title Case run)
+        neighbours = prev[-1:] if len(prev) > 1 else []
+        neighbours += re.findall(r"[A-Za-z][\w'-]*", after[:40])[:1]
+        if title or len(words) > 1 or any(w[:1].isupper() and w.lower() not in _SMALL_WORDS for w in neighbours):
+            return re.sub(r"[A-Za-z][\w'-]*", lambda w: w.group() if w.group() in _SMALL_WORDS else w.group()[:1].upper() + w.group()[1:], new)
     return new
+
+
+def _upper_first(text: str) -> str:
+    """Capitalise the first letter after any leading space, bullet, quote or bracket."""
+    i = _LEAD.match(text).end()  # type: ignore[union-attr]
+    return text[:i] + text[i : i + 1].upper() + text[i + 1 :]
+
 
 
 # -- pronouns -------------------------------------------------------------
@@ -232,7 +265,7 @@ class PronounRule(Rule):
                 text = text[: m.start()] + new + after
                 pos = m.start() + len(new)
                 continue
-            new = _match_case(m.group(), new, at_start=m.group()[:1].isupper())
+            new = match_case(m.group(), new, at_start=m.group()[:1].isupper())
             if kind == "subject":
                 if re.match(r"(?:'|\u2019)s\b", after):
                     has = re.match(r"(?:'|\u2019)s\s+(?:(?:also|already|always|recently|just|never)\s+)?([a-z]+)\b(?!\s+(?:to|by)\b)", after)
