@@ -162,7 +162,7 @@ class PatternLibrary:
             title = self.titles.get(low.removesuffix("es") if low.endswith("esses") else low, stem)
             return plural_noun(title) if low.endswith("esses") else title
         title = self.titles.get(low, stem)
-        return plural_noun(title) if ending.lower().endswith("en") else title
+        return plural_noun(title) if ending.lower().endswith(("en", "ies", "ys", "ls")) else title
 
 
 def gerund_items(task: str) -> str:
