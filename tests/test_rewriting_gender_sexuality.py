@@ -69,6 +69,22 @@ GENDER = [
      "You need strong interpersonal skills to welcome every visitor."),
     ("Calming presence with anxious patients", "Ability to stay calm with anxious patients"),
     ("You can listen and empathize in difficult conversations.", "You can listen actively in difficult conversations."),
+    ("Bring a ruthless focus to every renewal.", "Bring a strong focus to every renewal."),
+    ("The trading floor is cut-throat and loud.", "The trading floor is demanding and loud."),
+    ("You are headstrong and quick to act.", "You are determined and quick to act."),
+    ("Expect to go into beast mode during peak season.", "Expect to step up during peak season."),
+    ("Our recruiters take no prisoners at the negotiating table.", "Our recruiters stay firm at the negotiating table."),
+    ("We need a lone wolf for the Dundee patch.", "We need an independent worker for the Dundee patch."),
+    ("Join an army of sales reps across Europe.", "Join a team of sales reps across Europe."),
+    ("Always be a gentleman with guests.", "Always be courteous with guests."),
+    ("Attractive hostess wanted for weekend events.", "Host wanted for weekend events."),
+    ("Staff must be attractive and well presented.", "Staff must be well presented."),
+    ("A cheerful, girly personality suits this boutique.", "A cheerful, friendly personality suits this boutique."),
+    ("Applicants should be quiet and ladylike.", "Applicants should be quiet."),
+    ("Only men need apply.", "All qualified candidates are welcome to apply."),
+    ("Women are warmly invited to apply for this engineering post.",
+     "All qualified candidates are warmly invited to apply for this engineering post."),
+    ("We want a motherly carer for our residents.", "We want an attentive carer for our residents."),
 ]
 
 SEXUALITY = [
@@ -102,9 +118,12 @@ def test_top_rewrite(sentence, expected):
         "Please state your marital status on the form.",
         "Marital status: married.",
         "Must be a family man with stable values.",
+        "The ideal candidate is a father of three.",
+        "This post is not suitable for women.",
+        "Must be attractive.",
     ],
 )
-def test_family_status_demands_get_guidance_not_a_rewrite(sentence):
+def test_demands_with_no_honest_rewrite_get_guidance(sentence):
     plan = default_library().plan(sentence, ALL)
     assert plan.blocked and not plan.candidates
     assert plan.guidance
@@ -131,6 +150,9 @@ def test_family_status_demands_get_guidance_not_a_rewrite(sentence):
         "Liaise with the Ombudsman on complaints.",
         "Competitive salary and benefits.",
         "Listen and empathise with callers in distress.",
+        "Stock masculine and feminine grooming products.",
+        "Join an army of volunteers at the food bank.",
+        "Experience with feminine hygiene products.",
     ],
 )
 def test_legitimate_uses_are_left_alone(sentence):
