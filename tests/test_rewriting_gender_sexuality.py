@@ -49,6 +49,7 @@ GENDER = [
     ("Explain the tariff in layman's terms.", "Explain the tariff in plain terms."),
     ("Looking for a girl Friday to keep the office running.", "Looking for an office assistant to keep the office running."),
     ("Good salesmanship is essential.", "Good sales ability is essential."),
+    ("Our groundsmen keep the pitches in shape.", "Our groundskeepers keep the pitches in shape."),
     # gender-coded wording, rewritten to the outcome
     ("You will crush your quota and dominate the Midlands region.", "You will exceed targets and grow the Midlands region."),
     ("We need a coding ninja for our payments API.", "We need a skilled programmer for our payments API."),
@@ -71,7 +72,7 @@ GENDER = [
     ("You can listen and empathize in difficult conversations.", "You can listen actively in difficult conversations."),
     ("Bring a ruthless focus to every renewal.", "Bring a strong focus to every renewal."),
     ("The trading floor is cut-throat and loud.", "The trading floor is demanding and loud."),
-    ("You are headstrong and quick to act.", "You are determined and quick to act."),
+    ("You are headstrong and quick to act.", "You are committed and quick to act."),
     ("Expect to go into beast mode during peak season.", "Expect to step up during peak season."),
     ("Our recruiters take no prisoners at the negotiating table.", "Our recruiters stay firm at the negotiating table."),
     ("We need a lone wolf for the Dundee patch.", "We need an independent worker for the Dundee patch."),
@@ -99,6 +100,9 @@ SEXUALITY = [
     ("Traditional family-friendly benefits for all staff.", "Family benefits for all staff."),
     ("Special programmes for working mothers.", "Special programmes for working parents."),
     ("Open to both genders.", "Open to all genders."),
+    ("Ideal for mums looking for school hours.", "Ideal for anyone looking for school hours."),
+    ("Are you a busy mum hoping to get back into work?", "Are you hoping to get back into work?"),
+    ("Perfect for a homemaker seeking flexible shifts.", "Perfect for anyone seeking flexible shifts."),
 ]
 
 
@@ -121,6 +125,7 @@ def test_top_rewrite(sentence, expected):
         "The ideal candidate is a father of three.",
         "This post is not suitable for women.",
         "Must be attractive.",
+        "Perfect for moms.",
     ],
 )
 def test_demands_with_no_honest_rewrite_get_guidance(sentence):
