@@ -232,3 +232,35 @@ def test_energetic_team_is_cleared_by_the_engine(engine):
     rewrites = engine.rewrite("Join our energetic team of designers.")
     assert rewrites and rewrites[0].verified
     assert "energetic" not in rewrites[0].text and "age" not in rewrites[0].remaining
+
+
+# -- he/she about the imagined applicant: 'They ...' first, 'You ...' as the alternative
+@pytest.mark.parametrize(
+    ("sentence", "they", "you"),
+    [
+        ("She will draft tenders and brief the bid team.", "They will draft tenders and brief the bid team.",
+         "You will draft tenders and brief the bid team."),
+        ("He's accountable for stock levels and reports weekly.", "They're accountable for stock levels and report weekly.",
+         "You're accountable for stock levels and report weekly."),
+        ("He/she keeps his/her certifications current.", "They keep their certifications current.",
+         "You keep your certifications current."),
+        ("Her role covers payroll and pensions.", "Their role covers payroll and pensions.", "Your role covers payroll and pensions."),
+    ],
+)
+def test_you_alternative_for_the_applicant(sentence, they, you):
+    cands = default_library().plan(sentence, ALL).candidates
+    assert cands[:2] == (they, you)
+    assert problems(you, sentence) == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Monitor her well-being and report any concerns to the nurse.",  # her: the client, not the reader
+        "He will meet clients and help them choose.",  # 'them' is someone else
+        "The candidate will support him in daily tasks.",
+    ],
+)
+def test_no_you_alternative_where_the_pronoun_is_someone_else(sentence):
+    cands = default_library().plan(sentence, ALL).candidates
+    assert cands and not any(c.startswith(("You", "Your")) or " your " in c for c in cands)

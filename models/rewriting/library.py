@@ -130,6 +130,14 @@ class PatternLibrary:
                 out.append(text)
             if len(out) >= n:
                 break
+        if out and any(isinstance(r, PronounRule) for r in matched) and addresses_reader(sentence):
+            text = sentence
+            for rule in matched:
+                text = rule.apply(text, you=True) if isinstance(rule, PronounRule) else self._apply(rule, text, 0)
+            text = tidy(text, sentence)
+            if text != sentence and text not in out:
+                out.insert(1, text)  # the reference's alternative: 'You will ...' after 'They will ...'
+                out = out[:n]
         return Plan(tuple(out), tuple(matched), guidance)
 
     def _apply(self, rule: Rule, text: str, k: int) -> str:
@@ -245,7 +253,8 @@ class PronounRule(Rule):
 
     __slots__ = ()
 
-    def apply(self, text: str) -> str:
+    def apply(self, text: str, *, you: bool = False) -> str:
+        """Replace every match; `you` addresses the reader instead ('You will ...', 'Your role ...')."""
         kind = self.id.split(".")[1]
         pos = 0
         while True:
@@ -259,7 +268,9 @@ class PronounRule(Rule):
             else:
                 new = self.replace[0]
             opens = not text[: m.start()].strip(" -*\u2022\"'\u201c")
-            if new == "their" and opens and (article := _quality_article(after)) is not None:
+            if you:
+                new = _YOU.get(new, new)
+            elif new == "their" and opens and (article := _quality_article(after)) is not None:
                 after = after.lstrip()
                 new, after = (article + " ", after) if article else ("", after[:1].upper() + after[1:])
                 text = text[: m.start()] + new + after
@@ -269,11 +280,28 @@ class PronounRule(Rule):
             if kind == "subject":
                 if re.match(r"(?:'|\u2019)s\b", after):
                     has = re.match(r"(?:'|\u2019)s\s+(?:(?:also|already|always|recently|just|never)\s+)?([a-z]+)\b(?!\s+(?:to|by)\b)", after)
-                    after = ("'ve" if has and has.group(1) in _HAS_PARTICIPLES else "'re") + after[2:]
+                    after = _agree_coordinated(("'ve" if has and has.group(1) in _HAS_PARTICIPLES else "'re") + after[2:], 3)
                 else:
                     after = _agree(after)
             text = text[: m.start()] + new + after
             pos = m.start() + len(new)
+
+
+_YOU = {"they": "you", "their": "your", "them": "you", "themselves": "yourself"}
+# a sentence about the imagined applicant: it opens with their pronoun ('He will ...', 'Her role is ...',
+# 'As a Buyer, she will ...'); 'Monitor her well-being' is about someone else and gets no 'you'
+_OPENS_WITH_PRONOUN = re.compile(
+    r"^\s*(?:[-*\u2022]\s+)?(?:as\s+(?:an?|the|our)\s+[^,]{2,60},\s*)?(?:he|she|his|her|s/he|\(s\)he)\b", re.I)
+_OTHER_PERSON = re.compile(r"\b(?:they|their|them|theirs|themselves|you|your|yours|yourself|we|our|us)\b", re.I)
+
+
+def addresses_reader(sentence: str) -> bool:
+    """Can the applicant's he/she of this sentence become 'you'? Only where the sentence opens
+    with it and mentions no one else by pronoun."""
+    if not _OPENS_WITH_PRONOUN.match(sentence):
+        return False
+    rest = _OPENS_WITH_PRONOUN.sub("", sentence, count=1)
+    return not _OTHER_PERSON.search(rest)
 
 
 def _quality_article(after: str) -> str | None:
@@ -307,18 +335,21 @@ def _agree(after: str) -> str:
             continue
         new = plural_verb(w.group())
         after = after[: w.start()] + new + after[w.end() :]
-        # coordinated verbs of the same subject: 'they manage the team and has' -> 'and have'
-        rest_start = w.start() + len(new)
-        rest = after[rest_start:]
-        coord = re.search(r"\b(and|or)\s+([a-z][\w'-]*)", rest)
-        if coord and len(rest[: coord.start()].split()) <= 8 and coord.group(2) in ("has", "is", "does", "was") or (
-            coord and plural_verb(coord.group(2)) != coord.group(2) and not re.search(r"[,;]", rest[: coord.start()] or "")
-            and len(rest[: coord.start()].split()) <= 6
-        ):
-            s, e = rest_start + coord.start(2), rest_start + coord.end(2)
-            after = after[:s] + plural_verb(coord.group(2)) + after[e:]
-        break
+        return _agree_coordinated(after, w.start() + len(new))
     # a second subject pronoun later in the sentence is handled by the next rule pass
+    return after
+
+
+def _agree_coordinated(after: str, rest_start: int) -> str:
+    """Coordinated verbs of the same subject: 'they manage the team and has' -> 'and have'."""
+    rest = after[rest_start:]
+    coord = re.search(r"\b(and|or)\s+([a-z][\w'-]*)", rest)
+    if coord and len(rest[: coord.start()].split()) <= 8 and coord.group(2) in ("has", "is", "does", "was") or (
+        coord and plural_verb(coord.group(2)) != coord.group(2) and not re.search(r"[,;]", rest[: coord.start()] or "")
+        and len(rest[: coord.start()].split()) <= 6
+    ):
+        s, e = rest_start + coord.start(2), rest_start + coord.end(2)
+        after = after[:s] + plural_verb(coord.group(2)) + after[e:]
     return after
 
 
