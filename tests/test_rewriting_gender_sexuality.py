@@ -86,6 +86,10 @@ GENDER = [
     ("Women are warmly invited to apply for this engineering post.",
      "All qualified candidates are warmly invited to apply for this engineering post."),
     ("We want a motherly carer for our residents.", "We want an attentive carer for our residents."),
+    ("Her warm and welcoming manner puts visitors at ease.", "Their welcoming manner puts visitors at ease."),
+    ("Seeking a cheerful, pretty waitress for the terrace.", "Seeking a cheerful server for the terrace."),
+    ("You bring a warm, motherly approach to the toddler room.", "You bring a supportive approach to the toddler room."),
+    ("You can command a room of senior buyers.", "You can engage an audience of senior buyers."),
 ]
 
 SEXUALITY = [
@@ -100,6 +104,7 @@ SEXUALITY = [
     ("Traditional family-friendly benefits for all staff.", "Family benefits for all staff."),
     ("Special programmes for working mothers.", "Special programmes for working parents."),
     ("Open to both genders.", "Open to all genders."),
+    ("Our husband-and-wife business needs a bookkeeper.", "Our family business needs a bookkeeper."),
     ("Ideal for mums looking for school hours.", "Ideal for anyone looking for school hours."),
     ("Are you a busy mum hoping to get back into work?", "Are you hoping to get back into work?"),
     ("Perfect for a homemaker seeking flexible shifts.", "Perfect for anyone seeking flexible shifts."),
@@ -259,6 +264,7 @@ def test_you_alternative_for_the_applicant(sentence, they, you):
         "Monitor her well-being and report any concerns to the nurse.",  # her: the client, not the reader
         "He will meet clients and help them choose.",  # 'them' is someone else
         "The candidate will support him in daily tasks.",
+        "Help her settle in during her first week.",
     ],
 )
 def test_no_you_alternative_where_the_pronoun_is_someone_else(sentence):

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .grammar import tidy
-from .inflection import gerund, inflect_like, is_verb, lemmas, plural_noun, plural_verb
+from .inflection import gerund, inflect_like, is_verb, lemmas, only_noun, plural_noun, plural_verb
 
 PATTERNS = Path(__file__).resolve().parent / "patterns"
 # one file per category, loaded in this order (rules apply in order, each to the text the earlier
@@ -263,8 +263,13 @@ class PronounRule(Rule):
                 return text
             after = text[m.end() :]
             if kind == "her":
-                nxt = re.match(r"\s+([A-Za-z][\w'-]*)", after)
-                new = "their" if nxt and nxt.group(1).lower() not in _PREPOSITIONS and not is_verb_only(nxt.group(1)) else "them"
+                nxt = re.match(r"\s+([A-Za-z][\w'-]*)(?:\s+([A-Za-z][\w'-]*))?", after)
+                possessive = bool(nxt) and nxt.group(1).lower() not in _PREPOSITIONS and (
+                    not is_verb_only(nxt.group(1))
+                    # 'her welcoming nature': an -ing word before a noun modifies it ('help her settle in' stays 'them')
+                    or (nxt.group(1).lower().endswith("ing") and bool(nxt.group(2)) and only_noun(nxt.group(2)))
+                )
+                new = "their" if possessive else "them"
             else:
                 new = self.replace[0]
             opens = not text[: m.start()].strip(" -*\u2022\"'\u201c")
