@@ -28,6 +28,8 @@ class TermRewriter:
         """Replacement texts for one span; None means 'drop the span'."""
         opts: list[str | None] = []
         for m in self.terms.find(span.text, [span.label]):
+            if "-" in span.text and " " in m.term.term and not _hyphen_ok(sentence, span):
+                continue  # 'husband-and-wife team' is a modifier, not 'husband and wife' ('partners team')
             if m.start == 0 and m.end == len(span.text):
                 plural = _is_plural_of(span.text, m.term.term)
                 opts += [pluralize(r) if plural else r for r in m.term.replacements]
@@ -102,6 +104,17 @@ def _drop(before: str, after: str) -> str:
     return fix_article(before, word.group(1) if word else "") + rest
 
 
+def _hyphen_ok(sentence: str, span: Span) -> bool:
+    """A hyphenated match of a spaced term ('work-hard-play-hard') may be swapped only where no
+    noun follows it, i.e. it is not a compound modifier ('a husband-and-wife team')."""
+    nxt = re.match(r"\s+([A-Za-z][\w'-]*)", sentence[span.end :])
+    if not nxt:
+        return True
+    from .rewriting.inflection import lemmas
+
+    return "NOUN" not in lemmas(nxt.group(1))
+
+
 def _droppable(sentence: str, span: Span) -> bool:
     """Dropping a span is safe only for a short item in a list ('young, driven and ...')."""
     if len(span.text.split()) > 2:
@@ -135,6 +148,8 @@ def apply_replacement(text: str, start: int, end: int, replacement: str | None) 
     if replacement is None:
         return _drop(before, after)
     replacement = _without_repeated_subject(before, replacement)
+    if original[:1].islower() and replacement[:1].isupper() and not replacement[:2].isupper():
+        replacement = replacement[:1].lower() + replacement[1:]  # a table entry's stray capital ('Reliable')
     at_start = not before.strip(" \t-*\u2022\"'\u201c(") or bool(re.search(r"[.!?:;]\s*$", before))
     title = bool(re.search(r"(?:man|men|woman|women)$", original, re.I))  # a -man job title keeps its capital
     new = match_case(original, replacement, at_start=at_start, title=title, before=before, after=after)

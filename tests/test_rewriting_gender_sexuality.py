@@ -270,3 +270,13 @@ def test_you_alternative_for_the_applicant(sentence, they, you):
 def test_no_you_alternative_where_the_pronoun_is_someone_else(sentence):
     cands = default_library().plan(sentence, ALL).candidates
     assert cands and not any(c.startswith(("You", "Your")) or " your " in c for c in cands)
+
+
+def test_fallback_leaves_a_hyphenated_compound_modifier_alone():
+    assert swaps("Our husband-and-wife team runs the bakery.") == []  # not 'Our partners team'
+    assert swaps("We are a work-hard-play-hard crew.") == []
+
+
+def test_fallback_drops_a_table_entry_capital_mid_sentence():
+    got = swaps("You must be dependable and punctual.")
+    assert got and all(" must be " in c and c.split(" must be ")[1][:1].islower() for c in got), got
