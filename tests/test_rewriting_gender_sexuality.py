@@ -31,6 +31,8 @@ GENDER = [
     ("Each engineer manages his own backlog.", "Each engineer manages their own backlog."),
     ("As a Field Technician, he will install and repair meters.", "As a Field Technician, you will install and repair meters."),
     ("Please send his/her portfolio to the studio manager.", "Please send your portfolio to the studio manager."),
+    ("Her technical skills and ability to coach others are vital.",
+     "Technical skills and the ability to coach others are vital."),
     ("Her patience and attention to detail will be key to her success in this role.",
      "Patience and attention to detail will be key to success in this role."),
     # people named by gender

@@ -278,6 +278,8 @@ class PronounRule(Rule):
             elif new == "their" and opens and (article := _quality_article(after)) is not None:
                 after = after.lstrip()
                 new, after = (article + " ", after) if article else ("", after[:1].upper() + after[1:])
+                # the possessive covered a coordinated quality too: 'His skills and ability to ...' -> '... and the ability to ...'
+                after = re.sub(r"^([^.;:]*?\b(?:and|or)\s+)(ability|capacity|willingness|readiness)\b", r"\1the \2", after, count=1)
                 text = text[: m.start()] + new + after
                 pos = m.start() + len(new)
                 continue
