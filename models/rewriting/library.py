@@ -283,7 +283,7 @@ class PronounRule(Rule):
                 text = text[: m.start()] + new + after
                 pos = m.start() + len(new)
                 continue
-            new = match_case(m.group(), new, at_start=m.group()[:1].isupper())
+            new = match_case(m.group(), new, at_start=opens or m.group()[:1].isupper())
             if kind == "subject":
                 if re.match(r"(?:'|\u2019)s\b", after):
                     has = re.match(r"(?:'|\u2019)s\s+(?:(?:also|already|always|recently|just|never)\s+)?([a-z]+)\b(?!\s+(?:to|by)\b)", after)
@@ -361,10 +361,10 @@ def _agree_coordinated(after: str, rest_start: int) -> str:
 
 
 PRONOUN_RULES: tuple[PronounRule, ...] = (
-    PronounRule("pronoun.reflexive.binary", "sexuality", re.compile(r"\b(?:himself\s*(?:/|or)\s*herself|herself\s*(?:/|or)\s*himself)\b", re.I), ("themselves",), ""),
+    PronounRule("pronoun.reflexive.binary", "sexuality", re.compile(r"\b(?:himself\s*(?:/|or)\s*herself|herself\s*(?:/|or)\s*himself|him\s*(?:/|or)\s*herself|her\s*(?:/|or)\s*himself)\b", re.I), ("themselves",), ""),
     PronounRule("pronoun.possessive.binary", "sexuality", re.compile(r"\b(?:his\s*(?:/|or)\s*her|her\s*(?:/|or)\s*his)\b", re.I), ("their",), ""),
     PronounRule("pronoun.object.binary", "sexuality", re.compile(r"\b(?:him\s*(?:/|or)\s*her|her\s*(?:/|or)\s*him)\b", re.I), ("them",), ""),
-    PronounRule("pronoun.subject.binary", "sexuality", re.compile(r"(?<![\w/])(?:he\s*(?:/|or)\s*she|she\s*(?:/|or)\s*he|s/he|\(s\)he)(?![\w/])", re.I), ("they",), ""),
+    PronounRule("pronoun.subject.binary", "sexuality", re.compile(r"(?<![\w/])(?:(?:he\s*(?:/|or)\s*she|she\s*(?:/|or)\s*he)(?:\s*/\s*they)?|s/he|\(s\)he|s\(he\)|he\s*\(\s*or\s+she\s*\)|she\s*\(\s*or\s+he\s*\))(?![\w/])", re.I), ("they",), ""),
     PronounRule("pronoun.reflexive.single", "masculine", re.compile(r"\b(?:himself|herself)\b", re.I), ("themselves",), ""),
     PronounRule("pronoun.subject.single", "masculine", re.compile(r"(?<![\w/])(?:he|she)(?![\w/])", re.I), ("they",), ""),
     PronounRule("pronoun.possessive.single", "masculine", re.compile(r"(?<![\w/])his(?![\w/])", re.I), ("their",), ""),
