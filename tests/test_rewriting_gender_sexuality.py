@@ -170,6 +170,9 @@ def test_demands_with_no_honest_rewrite_get_guidance(sentence):
         "Stock masculine and feminine grooming products.",
         "Join an army of volunteers at the food bank.",
         "Experience with feminine hygiene products.",
+        "We are recruiting a Postdoctoral Research Fellow in genomics.",
+        "You will mentor a fellow engineer each quarter.",
+        "Sponsor an Iron Man triathlete for our fitness brand.",
     ],
 )
 def test_legitimate_uses_are_left_alone(sentence):
