@@ -11,7 +11,7 @@ import difflib
 import re
 from collections.abc import Sequence
 
-from .grammar import agree_after, fix_article, match_case
+from .grammar import agree_after, fix_article
 from .terms import TermTable, load_terms
 from .types import Edit, Span
 
@@ -28,6 +28,8 @@ class TermRewriter:
         """Replacement texts for one span; None means 'drop the span'."""
         opts: list[str | None] = []
         for m in self.terms.find(span.text, [span.label]):
+            if "-" in span.text and " " in m.term.term and not _hyphen_ok(sentence, span):
+                continue  # 'husband-and-wife team' is a modifier, not 'husband and wife' ('partners team')
             if m.start == 0 and m.end == len(span.text):
                 plural = _is_plural_of(span.text, m.term.term)
                 opts += [pluralize(r) if plural else r for r in m.term.replacements]
@@ -80,17 +82,14 @@ def _is_plural_of(found: str, term: str) -> bool:
 
 
 def pluralize(phrase: str) -> str:
-    """Plural of a replacement's last word ('skilled professional' -> 'skilled professionals')."""
+    """Plural of a replacement's last word ('skilled professional' -> 'skilled professionals',
+    'proactive person' -> 'proactive people'), from the inflect library."""
+    from .rewriting.inflection import plural_noun
+
     head, _, last = phrase.rpartition(" ")
     if not last.isalpha() or last.endswith("s"):
         return phrase
-    if re.search(r"(?:s|x|z|ch|sh)$", last):
-        last += "es"
-    elif re.search(r"[^aeiou]y$", last):
-        last = last[:-1] + "ies"
-    else:
-        last += "s"
-    return f"{head} {last}" if head else last
+    return plural_noun(phrase)
 
 
 def _drop(before: str, after: str) -> str:
@@ -103,6 +102,17 @@ def _drop(before: str, after: str) -> str:
         before, rest = (before[: sep.start()], after) if sep else (before.rstrip(" "), after)
     word = re.match(r"\s*(\w+)", rest)
     return fix_article(before, word.group(1) if word else "") + rest
+
+
+def _hyphen_ok(sentence: str, span: Span) -> bool:
+    """A hyphenated match of a spaced term ('work-hard-play-hard') may be swapped only where no
+    noun follows it, i.e. it is not a compound modifier ('a husband-and-wife team')."""
+    nxt = re.match(r"\s+([A-Za-z][\w'-]*)", sentence[span.end :])
+    if not nxt:
+        return True
+    from .rewriting.inflection import lemmas
+
+    return "NOUN" not in lemmas(nxt.group(1))
 
 
 def _droppable(sentence: str, span: Span) -> bool:
@@ -123,13 +133,37 @@ def _non_overlapping(spans: Sequence[Span]) -> list[Span]:
     return kept
 
 
+_SUBJECT = re.compile(r"^(?P<subj>we|you|they)(?P<verb>\s+are|'re|’re)?\s+", re.I)
+
+
 def apply_replacement(text: str, start: int, end: int, replacement: str | None) -> str:
-    """Replace text[start:end], fixing case, the article before it and verb agreement after it."""
+    """Replace text[start:end], fixing case, the article before it and verb agreement after it.
+
+    A replacement written as a clause ('we work well together', 'you are fluent in English')
+    loses its subject where the sentence already gives one ('We work hard, play hard' -> 'We
+    work well together', not 'We we ...')."""
+    from .rewriting.library import match_case
+
     before, original, after = text[:start], text[start:end], text[end:]
     if replacement is None:
         return _drop(before, after)
-    new = match_case(original, replacement)
+    replacement = _without_repeated_subject(before, replacement)
+    if original[:1].islower() and replacement[:1].isupper() and not replacement[:2].isupper():
+        replacement = replacement[:1].lower() + replacement[1:]  # a table entry's stray capital ('Reliable')
+    at_start = not before.strip(" \t-*\u2022\"'\u201c(") or bool(re.search(r"[.!?:;]\s*$", before))
+    title = bool(re.search(r"(?:man|men|woman|women)$", original, re.I))  # a -man job title keeps its capital
+    new = match_case(original, replacement, at_start=at_start, title=title, before=before, after=after)
     return fix_article(before, new) + new + agree_after(replacement, after)
+
+
+def _without_repeated_subject(before: str, replacement: str) -> str:
+    m = _SUBJECT.match(replacement)
+    if not m:
+        return replacement
+    prev = re.search(r"\b(we|you|they)(?:\s+are|'re|’re)?\s*$", before, re.I)
+    if prev and prev.group(1).lower() == m.group("subj").lower():
+        return replacement[m.end() :]
+    return replacement
 
 
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .grammar import tidy
-from .inflection import gerund, inflect_like, is_verb, lemmas, plural_noun, plural_verb
+from .inflection import gerund, inflect_like, is_verb, lemmas, only_noun, plural_noun, plural_verb
 
 PATTERNS = Path(__file__).resolve().parent / "patterns"
 # one file per category, loaded in this order (rules apply in order, each to the text the earlier
@@ -130,15 +130,23 @@ class PatternLibrary:
                 out.append(text)
             if len(out) >= n:
                 break
+        if out and any(isinstance(r, PronounRule) for r in matched) and addresses_reader(sentence):
+            text = sentence
+            for rule in matched:
+                text = rule.apply(text, you=True) if isinstance(rule, PronounRule) else self._apply(rule, text, 0)
+            text = tidy(text, sentence)
+            if text != sentence and text not in out:
+                out.insert(1, text)  # the reference's alternative: 'You will ...' after 'They will ...'
+                out = out[:n]
         return Plan(tuple(out), tuple(matched), guidance)
 
     def _apply(self, rule: Rule, text: str, k: int) -> str:
         if isinstance(rule, PronounRule):
             return rule.apply(text)
         template = rule.replace[min(k, len(rule.replace) - 1)]
-        return rule.regex.sub(lambda m: self._expand(m, template, text), text)
+        return rule.regex.sub(lambda m: self._expand(m, template, text, title=rule.id.startswith("title.")), text)
 
-    def _expand(self, m: re.Match[str], template: str, text: str) -> str:
+    def _expand(self, m: re.Match[str], template: str, text: str, *, title: bool = False) -> str:
         def directive(d: re.Match[str]) -> str:
             kind, group, arg = d.group(1), d.group(2), d.group(3)
             value = m.group(group) or ""
@@ -152,15 +160,17 @@ class PatternLibrary:
 
         body = _DIRECTIVE.sub(lambda d: directive(d).replace("\\", "\\\\"), template)
         new = m.expand(body) if "\\g<" in body else body
-        return _match_case(m.group(), new, at_start=not text[: m.start()].strip(" -*\u2022"))
+        before, after = text[: m.start()], text[m.end() :]
+        return match_case(m.group(), new, at_start=not before.strip(" -*\u2022\"'\u201c("),
+                          title=title or "{title:" in template, before=before, after=after)
 
     def _title(self, stem: str, ending: str) -> str:
         low = stem.lower()
-        if low.endswith(("ess", "esses")):  # a whole -ess word
+        if low.endswith(("ess", "esses")) and ending.lower() == low:  # a whole -ess word (not 'business' of 'businessmen')
             title = self.titles.get(low.removesuffix("es") if low.endswith("esses") else low, stem)
             return plural_noun(title) if low.endswith("esses") else title
         title = self.titles.get(low, stem)
-        return plural_noun(title) if ending.lower().endswith("en") else title
+        return plural_noun(title) if ending.lower().endswith(("en", "ies", "ys", "ls")) else title
 
 
 def gerund_items(task: str) -> str:
@@ -176,13 +186,44 @@ def gerund_items(task: str) -> str:
     return "".join(out)
 
 
-def _match_case(original: str, new: str, *, at_start: bool) -> str:
+_SMALL_WORDS = {"a", "an", "the", "and", "or", "of", "in", "on", "for", "to", "with", "at", "by", "as"}
+_LEAD = re.compile(r"^[\s\-*\u2022\"'\u201c(]*")
+
+
+def match_case(original: str, new: str, *, at_start: bool, title: bool = False, before: str = "", after: str = "") -> str:
+    """Give `new` the capitalisation `original` had where it stood.
+
+    At the start of a sentence the first letter is capitalised when the original's was, or when
+    the original began with no letter at all ('15+ years ...' -> 'Extensive ...'). Mid-sentence,
+    an original in capitals stays in capitals, and a Title Case original keeps Title Case when it
+    names a job title (`title`) or stands in a Title Case run ('Fabrication Foreman' ->
+    'Fabrication Supervisor'); a capital used for emphasis ('support Moms and Dads') is not
+    copied onto the replacement."""
     if not new:
         return new
-    lead = len(new) - len(new.lstrip())
-    if at_start and original.lstrip(" -*\u2022")[:1].isupper():
-        return new[:lead] + new[lead:lead + 1].upper() + new[lead + 1 :]
+    core = original.strip(" \t-*\u2022\"'\u201c(")
+    words = re.findall(r"[A-Za-z][\w'\u2019-]*", core)
+    if len(core) > 1 and core.isupper() and sum(c.isalpha() for c in core) > 1:
+        return new.upper()
+    if at_start:
+        if core[:1].isupper() or (core[:1] and not core[:1].isalpha()):
+            return _upper_first(new)
+        return new
+    if words and all(w[:1].isupper() for w in words):
+        prev = re.findall(r"[A-Za-z][\w'-]*", before)
+        # the word before counts unless it is the sentence's first ('Our Moms' is no Title Case run)
+        neighbours = prev[-1:] if len(prev) > 1 else []
+        neighbours += re.findall(r"[A-Za-z][\w'-]*", after[:40])[:1]
+        if title or len(words) > 1 or any(w[:1].isupper() and w.lower() not in _SMALL_WORDS for w in neighbours):
+            return re.sub(r"[A-Za-z][\w'-]*", lambda w: w.group() if w.group() in _SMALL_WORDS else w.group()[:1].upper() + w.group()[1:], new)
     return new
+
+
+def _upper_first(text: str) -> str:
+    """Capitalise the first letter after any leading space, bullet, quote or bracket."""
+    i = _LEAD.match(text).end()  # type: ignore[union-attr]
+    return text[:i] + text[i : i + 1].upper() + text[i + 1 :]
+
 
 
 # -- pronouns -------------------------------------------------------------
@@ -212,7 +253,8 @@ class PronounRule(Rule):
 
     __slots__ = ()
 
-    def apply(self, text: str) -> str:
+    def apply(self, text: str, *, you: bool = False) -> str:
+        """Replace every match; `you` addresses the reader instead ('You will ...', 'Your role ...')."""
         kind = self.id.split(".")[1]
         pos = 0
         while True:
@@ -221,26 +263,52 @@ class PronounRule(Rule):
                 return text
             after = text[m.end() :]
             if kind == "her":
-                nxt = re.match(r"\s+([A-Za-z][\w'-]*)", after)
-                new = "their" if nxt and nxt.group(1).lower() not in _PREPOSITIONS and not is_verb_only(nxt.group(1)) else "them"
+                nxt = re.match(r"\s+([A-Za-z][\w'-]*)(?:\s+([A-Za-z][\w'-]*))?", after)
+                possessive = bool(nxt) and nxt.group(1).lower() not in _PREPOSITIONS and (
+                    not is_verb_only(nxt.group(1))
+                    # 'her welcoming nature': an -ing word before a noun modifies it ('help her settle in' stays 'them')
+                    or (nxt.group(1).lower().endswith("ing") and bool(nxt.group(2)) and only_noun(nxt.group(2)))
+                )
+                new = "their" if possessive else "them"
             else:
                 new = self.replace[0]
             opens = not text[: m.start()].strip(" -*\u2022\"'\u201c")
-            if new == "their" and opens and (article := _quality_article(after)) is not None:
+            if you:
+                new = _YOU.get(new, new)
+            elif new == "their" and opens and (article := _quality_article(after)) is not None:
                 after = after.lstrip()
                 new, after = (article + " ", after) if article else ("", after[:1].upper() + after[1:])
+                # the possessive covered a coordinated quality too: 'His skills and ability to ...' -> '... and the ability to ...'
+                after = re.sub(r"^([^.;:]*?\b(?:and|or)\s+)(ability|capacity|willingness|readiness)\b", r"\1the \2", after, count=1)
                 text = text[: m.start()] + new + after
                 pos = m.start() + len(new)
                 continue
-            new = _match_case(m.group(), new, at_start=m.group()[:1].isupper())
+            new = match_case(m.group(), new, at_start=opens or m.group()[:1].isupper())
             if kind == "subject":
                 if re.match(r"(?:'|\u2019)s\b", after):
                     has = re.match(r"(?:'|\u2019)s\s+(?:(?:also|already|always|recently|just|never)\s+)?([a-z]+)\b(?!\s+(?:to|by)\b)", after)
-                    after = ("'ve" if has and has.group(1) in _HAS_PARTICIPLES else "'re") + after[2:]
+                    after = _agree_coordinated(("'ve" if has and has.group(1) in _HAS_PARTICIPLES else "'re") + after[2:], 3)
                 else:
                     after = _agree(after)
             text = text[: m.start()] + new + after
             pos = m.start() + len(new)
+
+
+_YOU = {"they": "you", "their": "your", "them": "you", "themselves": "yourself"}
+# a sentence about the imagined applicant: it opens with their pronoun ('He will ...', 'Her role is ...',
+# 'As a Buyer, she will ...'); 'Monitor her well-being' is about someone else and gets no 'you'
+_OPENS_WITH_PRONOUN = re.compile(
+    r"^\s*(?:[-*\u2022]\s+)?(?:as\s+(?:an?|the|our)\s+[^,]{2,60},\s*)?(?:he|she|his|her|s/he|\(s\)he)\b", re.I)
+_OTHER_PERSON = re.compile(r"\b(?:they|their|them|theirs|themselves|you|your|yours|yourself|we|our|us)\b", re.I)
+
+
+def addresses_reader(sentence: str) -> bool:
+    """Can the applicant's he/she of this sentence become 'you'? Only where the sentence opens
+    with it and mentions no one else by pronoun."""
+    if not _OPENS_WITH_PRONOUN.match(sentence):
+        return False
+    rest = _OPENS_WITH_PRONOUN.sub("", sentence, count=1)
+    return not _OTHER_PERSON.search(rest)
 
 
 def _quality_article(after: str) -> str | None:
@@ -274,26 +342,29 @@ def _agree(after: str) -> str:
             continue
         new = plural_verb(w.group())
         after = after[: w.start()] + new + after[w.end() :]
-        # coordinated verbs of the same subject: 'they manage the team and has' -> 'and have'
-        rest_start = w.start() + len(new)
-        rest = after[rest_start:]
-        coord = re.search(r"\b(and|or)\s+([a-z][\w'-]*)", rest)
-        if coord and len(rest[: coord.start()].split()) <= 8 and coord.group(2) in ("has", "is", "does", "was") or (
-            coord and plural_verb(coord.group(2)) != coord.group(2) and not re.search(r"[,;]", rest[: coord.start()] or "")
-            and len(rest[: coord.start()].split()) <= 6
-        ):
-            s, e = rest_start + coord.start(2), rest_start + coord.end(2)
-            after = after[:s] + plural_verb(coord.group(2)) + after[e:]
-        break
+        return _agree_coordinated(after, w.start() + len(new))
     # a second subject pronoun later in the sentence is handled by the next rule pass
     return after
 
 
+def _agree_coordinated(after: str, rest_start: int) -> str:
+    """Coordinated verbs of the same subject: 'they manage the team and has' -> 'and have'."""
+    rest = after[rest_start:]
+    coord = re.search(r"\b(and|or)\s+([a-z][\w'-]*)", rest)
+    if coord and len(rest[: coord.start()].split()) <= 8 and coord.group(2) in ("has", "is", "does", "was") or (
+        coord and plural_verb(coord.group(2)) != coord.group(2) and not re.search(r"[,;]", rest[: coord.start()] or "")
+        and len(rest[: coord.start()].split()) <= 6
+    ):
+        s, e = rest_start + coord.start(2), rest_start + coord.end(2)
+        after = after[:s] + plural_verb(coord.group(2)) + after[e:]
+    return after
+
+
 PRONOUN_RULES: tuple[PronounRule, ...] = (
-    PronounRule("pronoun.reflexive.binary", "sexuality", re.compile(r"\b(?:himself\s*(?:/|or)\s*herself|herself\s*(?:/|or)\s*himself)\b", re.I), ("themselves",), ""),
+    PronounRule("pronoun.reflexive.binary", "sexuality", re.compile(r"\b(?:himself\s*(?:/|or)\s*herself|herself\s*(?:/|or)\s*himself|him\s*(?:/|or)\s*herself|her\s*(?:/|or)\s*himself)\b", re.I), ("themselves",), ""),
     PronounRule("pronoun.possessive.binary", "sexuality", re.compile(r"\b(?:his\s*(?:/|or)\s*her|her\s*(?:/|or)\s*his)\b", re.I), ("their",), ""),
     PronounRule("pronoun.object.binary", "sexuality", re.compile(r"\b(?:him\s*(?:/|or)\s*her|her\s*(?:/|or)\s*him)\b", re.I), ("them",), ""),
-    PronounRule("pronoun.subject.binary", "sexuality", re.compile(r"(?<![\w/])(?:he\s*(?:/|or)\s*she|she\s*(?:/|or)\s*he|s/he|\(s\)he)(?![\w/])", re.I), ("they",), ""),
+    PronounRule("pronoun.subject.binary", "sexuality", re.compile(r"(?<![\w/])(?:(?:he\s*(?:/|or)\s*she|she\s*(?:/|or)\s*he)(?:\s*/\s*they)?|s/he|\(s\)he|s\(he\)|he\s*\(\s*or\s+she\s*\)|she\s*\(\s*or\s+he\s*\))(?![\w/])", re.I), ("they",), ""),
     PronounRule("pronoun.reflexive.single", "masculine", re.compile(r"\b(?:himself|herself)\b", re.I), ("themselves",), ""),
     PronounRule("pronoun.subject.single", "masculine", re.compile(r"(?<![\w/])(?:he|she)(?![\w/])", re.I), ("they",), ""),
     PronounRule("pronoun.possessive.single", "masculine", re.compile(r"(?<![\w/])his(?![\w/])", re.I), ("their",), ""),
