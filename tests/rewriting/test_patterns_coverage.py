@@ -99,6 +99,14 @@ def plan(sentence: str):
         ("Recent graduates or emerging young professionals preferred.", "Candidates at all career stages are welcome to apply."),
         ("We hire graduates who hold a teaching certificate.", "We hire degree holders who hold a teaching certificate."),
         ("The lab is open to young researchers from any country.", "The lab is open to researchers from any country."),
+        ("Join our young, friendly crew.", "Join our friendly crew."),
+        ("Mother tongue Italian.", "Fluent Italian."),
+        ("Dutch mother tongue is essential.", "Fluent Dutch is essential."),
+        ("Must have a clean bill of health.",
+         "Must be able to perform the essential duties of the role, with or without reasonable accommodation."),
+        ("Must be honest and have no history of epilepsy.", "Must be honest."),
+        ("A charity for adults suffering from dyslexia.", "A charity for adults with dyslexia."),
+        ("You should be a great team fit.", "You should work well with the team."),
     ],
 )
 def test_top_rewrite(sentence, expected):
@@ -120,6 +128,9 @@ def test_top_rewrite(sentence, expected):
         ("Graduated in 2021 or later.", "graduation date"),
         ("Candidates must have no gaps in their CV.", "full employment history"),
         ("Must speak with a neutral accent.", "rather than an accent"),
+        ("Maximum age 40.", "Remove the age limit"),
+        ("Ideally born in the 1990s.", "Remove the age limit"),
+        ("Only white applicants preferred.", "race or ethnicity"),
     ],
 )
 def test_no_honest_rewrite_gives_guidance(sentence, says):
@@ -151,6 +162,8 @@ def test_no_honest_rewrite_gives_guidance(sentence, says):
         "Must be familiar with local building regulations.",
         "We share our values openly.",
         "A degree from an accredited nursing programme is required.",
+        "Must have a black belt in judo to teach our classes.",
+        "You will write white papers for our clients.",
     ],
 )
 def test_legitimate_requirements_are_left_alone(sentence):
