@@ -107,6 +107,27 @@ def plan(sentence: str):
         ("Must be honest and have no history of epilepsy.", "Must be honest."),
         ("A charity for adults suffering from dyslexia.", "A charity for adults with dyslexia."),
         ("You should be a great team fit.", "You should work well with the team."),
+        ("Ability to sit for extended periods at a desk.",
+         "Ability to sit for extended periods at a desk, with or without reasonable accommodation."),
+        ("You will be on your feet for the whole shift.",
+         "You will be on your feet for the whole shift, with or without reasonable accommodation."),
+        ("Able to climb ladders safely.", "Able to climb ladders safely, with or without reasonable accommodation."),
+        ("Fine motor skills are needed for soldering.",
+         "Fine motor skills are needed for soldering, with or without reasonable accommodation."),
+        ("We highly encourage people with disabilities to join us.", "We welcome people of all backgrounds and abilities to join us."),
+        ("Native speakers are preferred for this tutoring role.", "Fluent speakers are preferred for this tutoring role."),
+        ("Native German fluency is a must.", "Fluency in German is a must."),
+        ("Spanish (native), Catalan (basic).", "Spanish (fluent), Catalan (basic)."),
+        ("Languages: Arabic - native.", "Languages: Arabic - fluent."),
+        ("Ideal for people just starting out.", "Ideal for people looking for an entry-level role."),
+        ("You have just graduated and want to grow.", "You have a degree and want to grow."),
+        ("Newly graduated nurses are welcome.", "Entry-level nurses are welcome."),
+        ("The studio wants new blood.", "The studio wants new talent."),
+        ("You should be a perfect fit for our team culture.", "You should share our values."),
+        ("Applicants must have studied at a world-class university.",
+         "Applicants must have a relevant degree or equivalent experience."),
+        ("Staff should be a Catholic.", "Staff should be committed to the organisation's Catholic ethos."),
+        ("Promoters must be slim and presentable.", "Promoters must follow our dress code."),
     ],
 )
 def test_top_rewrite(sentence, expected):
@@ -131,6 +152,9 @@ def test_top_rewrite(sentence, expected):
         ("Maximum age 40.", "Remove the age limit"),
         ("Ideally born in the 1990s.", "Remove the age limit"),
         ("Only white applicants preferred.", "race or ethnicity"),
+        ("Applicants must be free of any physical impairments.", "Remove the exclusion"),
+        ("Rates differ for native and non-native speakers.", "Native speaker"),
+        ("Good-looking receptionists wanted.", "dress code"),
     ],
 )
 def test_no_honest_rewrite_gives_guidance(sentence, says):
@@ -164,6 +188,10 @@ def test_no_honest_rewrite_gives_guidance(sentence, says):
         "A degree from an accredited nursing programme is required.",
         "Must have a black belt in judo to teach our classes.",
         "You will write white papers for our clients.",
+        "You will sit on the product council.",
+        "We push the boundaries of design.",
+        "Our pricing is set out in full, including without limitation all fees.",
+        "Our charity is a Christian organisation.",
     ],
 )
 def test_legitimate_requirements_are_left_alone(sentence):
