@@ -128,6 +128,22 @@ def plan(sentence: str):
          "Applicants must have a relevant degree or equivalent experience."),
         ("Staff should be a Catholic.", "Staff should be committed to the organisation's Catholic ethos."),
         ("Promoters must be slim and presentable.", "Promoters must follow our dress code."),
+        ("You can connect easily with our clientele.", "You can build rapport with our clients."),
+        ("Applicants who share our cultural values.", "Applicants who share our values."),
+        ("Cultural alignment with the firm matters.", "Alignment with our values matters."),
+        ("You align with our company culture.", "You align with our values."),
+        ("Good knowledge of Western culture.", "Good knowledge of international business practices."),
+        ("Familiar with Australian customs.", "Familiar with Australian business practices."),
+        ("UK-educated lawyers preferred.", "Degree-educated lawyers preferred."),
+        ("An MBA from an American school is required.", "An MBA is required."),
+        ("Must be mentally and physically strong.",
+         "Must be able to perform the essential duties of the role, with or without reasonable accommodation."),
+        ("Ability to read gauges in dim light.", "Ability to read gauges in dim light, with or without reasonable accommodation."),
+        ("Best university graduates preferred.", "Candidates with a relevant degree or equivalent experience preferred."),
+        ("Applicants should have a clean credit history.", "Applicants should pass a credit check."),
+        ("Hiring tech-savvy Gen Zers.", "Hiring candidates who are proficient with technology."),
+        ("Youngsters welcome!", "Candidates welcome!"),
+        ("A young-at-heart host.", "An enthusiastic host."),
     ],
 )
 def test_top_rewrite(sentence, expected):
@@ -155,6 +171,11 @@ def test_top_rewrite(sentence, expected):
         ("Applicants must be free of any physical impairments.", "Remove the exclusion"),
         ("Rates differ for native and non-native speakers.", "Native speaker"),
         ("Good-looking receptionists wanted.", "dress code"),
+        ("Born and raised in Ohio.", "where people come from"),
+        ("Candidates from the same ethnic background preferred.", "where people come from"),
+        ("Local residents only.", "where people come from"),
+        ("Applicants with health conditions need not apply.", "reasonable accommodations"),
+        ("You must not require any adjustments.", "reasonable accommodations"),
     ],
 )
 def test_no_honest_rewrite_gives_guidance(sentence, says):
@@ -192,6 +213,8 @@ def test_no_honest_rewrite_gives_guidance(sentence, says):
         "We push the boundaries of design.",
         "Our pricing is set out in full, including without limitation all fees.",
         "Our charity is a Christian organisation.",
+        "We run a reading programme for youngsters.",
+        "Knowledge of local planning law.",
     ],
 )
 def test_legitimate_requirements_are_left_alone(sentence):
