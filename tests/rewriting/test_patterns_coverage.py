@@ -143,6 +143,10 @@ def plan(sentence: str):
         ("Applicants should have a clean credit history.", "Applicants should pass a credit check."),
         ("Hiring tech-savvy Gen Zers.", "Hiring candidates who are proficient with technology."),
         ("Youngsters welcome!", "Candidates welcome!"),
+        ("Involves prolonged sitting and typing.", "Involves prolonged sitting and typing, with or without reasonable accommodation."),
+        ("Some manual labour is required.", "Some manual labour is required, with or without reasonable accommodation."),
+        ("This is a physically demanding job in a busy depot.",
+         "This is a physically demanding job in a busy depot; reasonable accommodations will be considered."),
         ("A young-at-heart host.", "An enthusiastic host."),
     ],
 )
@@ -215,6 +219,7 @@ def test_no_honest_rewrite_gives_guidance(sentence, says):
         "Our charity is a Christian organisation.",
         "We run a reading programme for youngsters.",
         "Knowledge of local planning law.",
+        "You will be sitting on the hiring panel.",
     ],
 )
 def test_legitimate_requirements_are_left_alone(sentence):
