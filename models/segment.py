@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 import types
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,6 +43,7 @@ def _wrapped(prev: str, nxt: str) -> bool:
 # torch/cupy layers. torch alone cost 1.55 s and ~200 MB RSS of a one-line `biaslsp check`.
 _THINC_OPTIONAL = ("torch", "cupy")
 _LINE_BREAKS = "biaslsp_line_breaks"
+_SPACY_IMPORT = threading.Lock()
 
 
 def _cli_info(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - stands in for spacy.cli.info.info
@@ -63,10 +65,20 @@ def _import_spacy() -> types.ModuleType:
     previous entries, or their absence, are put back afterwards, so a later `import torch` or
     `import spacy.cli` is the real one. A library that is already imported is left alone
     (thinc then sees it, as it would have anyway). thinc then reports has_torch=False for this
-    process: only its torch-wrapping layers care, and biaslsp never uses them.
+    process: only its torch-wrapping layers care, and biaslsp never uses them. The stand-ins are
+    process-wide for the ~0.5 s of the import: biaslsp loads its engine on one thread (the server
+    imports torch for its Hugging Face backends before it, so torch is then left alone).
     """
-    if "spacy" in sys.modules:
-        return sys.modules["spacy"]
+    with _SPACY_IMPORT:
+        if "spacy" in sys.modules:
+            import spacy  # waits for an import still running on another thread
+
+            return spacy
+        return _import_spacy_once()
+
+
+def _import_spacy_once() -> types.ModuleType:
+    """The import itself, with the stand-ins in place (the caller holds _SPACY_IMPORT)."""
     missing = object()
     cli = types.ModuleType("spacy.cli", "stand-in while biaslsp imports spacy: the real one loads on use")
     info = types.ModuleType("spacy.cli.info", "stand-in while biaslsp imports spacy")
@@ -107,8 +119,9 @@ def _pipeline() -> Language:
     spacy = _import_spacy()
     from spacy.language import Language
 
-    if not Language.has_factory(_LINE_BREAKS):
-        Language.component(_LINE_BREAKS, func=_line_breaks)
+    with _SPACY_IMPORT:  # two threads building the first pipeline register the component once
+        if not Language.has_factory(_LINE_BREAKS):
+            Language.component(_LINE_BREAKS, func=_line_breaks)
     nlp = spacy.blank("en")
     nlp.add_pipe(_LINE_BREAKS)
     nlp.add_pipe("sentencizer")

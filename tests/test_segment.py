@@ -110,3 +110,24 @@ def test_torch_already_imported_is_left_to_thinc():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["True"]
+
+
+def test_segmenter_first_use_from_several_threads_at_once():
+    """The LSP and the server load the engine on a thread while other threads may split text:
+    spaCy is imported once, the component registered once, and every thread gets the sentences."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, threading\n"
+        "from biaslsp.models.segment import split_sentences\n"
+        "out, errors = [], []\n"
+        "def go():\n"
+        "    try:\n        out.append(len(split_sentences('One. Two.\\nThree')))\n"
+        "    except Exception as exc:\n        errors.append(repr(exc))\n"
+        "ts = [threading.Thread(target=go) for _ in range(4)]\n"
+        "[t.start() for t in ts]; [t.join() for t in ts]\n"
+        "print(out, errors, 'torch' in sys.modules, 'spacy.cli' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[3, 3, 3, 3] [] False False"
