@@ -1,6 +1,7 @@
 """Whole-process start-up, as a user meets it: `biaslsp check` on a one-line file (median of N
 runs, peak RSS), `biaslsp --version`, `biaslsp serve` launch -> first streamed result, and
-`alex` (the peer tool) on the same file in the same run, so the ratios hold under any load.
+`alex` (the peer tool) on the same file in the same run, so the ratios hold under any load, and
+`biaslsp check --server` (a running `biaslsp serve` analyses: no model load in the check).
 
     python benchmarks/bench_startup.py [--runs 5] [--alex PATH] [--torch]
 
@@ -82,7 +83,8 @@ async def _first_result(port: int, token_file: Path, t0: float, timeout: float =
     raise TimeoutError("no streamed result")
 
 
-def serve_first_result(exe: list[str]) -> dict:
+def serve_first_result(exe: list[str], one: Path, runs: int) -> dict:
+    """Launch -> /health and -> first streamed result; then, while it runs, `check --server` on `one`."""
     port = free_port()
     with tempfile.TemporaryDirectory() as config:
         env = {**os.environ, "BIASLSP_CONFIG_DIR": config}
@@ -90,12 +92,13 @@ def serve_first_result(exe: list[str]) -> dict:
         proc = subprocess.Popen([*exe, "serve", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         try:
             answered, first = asyncio.run(_first_result(port, Path(config) / "token", t0))
+            print(f"{'serve: launch -> /health answers':<34} {answered:6.2f} s")
+            print(f"{'serve: launch -> first result':<34} {first:6.2f} s")
+            warm = series("check --server (serve running)", [*exe, "check", "--server", f"http://127.0.0.1:{port}", str(one)], runs, env)
         finally:
             proc.terminate()  # our own child, by its handle
             proc.wait(timeout=30)
-    print(f"{'serve: launch -> /health answers':<34} {answered:6.2f} s")
-    print(f"{'serve: launch -> first result':<34} {first:6.2f} s")
-    return {"health_s": answered, "first_result_s": first}
+    return {"health_s": answered, "first_result_s": first, "check_server": warm}
 
 
 def find_alex(explicit: str | None) -> str | None:
@@ -126,7 +129,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ratio check / alex: {check['median_s'] / peer['median_s']:.2f} (below 1: biaslsp is faster); RSS {check['rss_mb'] / peer['rss_mb']:.2f}")
         else:
             print("alex not found: pass --alex PATH (npm install --prefix /tmp/alex alex)")
-    serve = serve_first_result(exe)
+        serve = serve_first_result(exe, one, args.runs)
+        if peer:
+            warm = serve["check_server"]
+            print(f"ratio check --server / alex: {warm['median_s'] / peer['median_s']:.2f}; RSS {warm['rss_mb'] / peer['rss_mb']:.2f}")
     if args.torch:
         code = "from biaslsp.models.{m} import {c}; {c}.load()"
         onnx = series("load: ONNX path (fresh process)", [sys.executable, "-c", code.format(m="embedded", c="EmbeddedClassifier")], args.runs)

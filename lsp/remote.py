@@ -254,14 +254,17 @@ class RemoteEngine:
                     self._pending.pop(k, None)
                     fut.set_exception(RemoteError(str(frame.get("code")), str(frame.get("message"))))
 
-    async def analyze(self, doc: str, version: int, text: str, fmt: str) -> list[SentenceResult]:
+    async def analyze(self, doc: str, version: int, text: str, fmt: str, *, rewrites: bool = True) -> list[SentenceResult]:
         await self._connect()
         loop = asyncio.get_running_loop()
         fut: asyncio.Future = loop.create_future()
         key = (doc, version)
         self._pending[key] = ([], fut)
+        frame = {"type": "analyze", "doc": doc, "version": version, "text": text, "format": fmt}
+        if not rewrites:
+            frame["rewrites"] = False
         try:
-            await self._ws.send(json.dumps({"type": "analyze", "doc": doc, "version": version, "text": text, "format": fmt}))
+            await self._ws.send(json.dumps(frame))
         except Exception as exc:
             self._pending.pop(key, None)
             raise RemoteUnavailable(str(exc)) from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +17,11 @@ from .findings import Finding, findings, line_starts
 from .labels import EXPLANATIONS, LABELS, TITLES, doc_url
 from .limits import DEFAULT_MAX_CHARS
 from .markup import Format, guess_format
-from .types import Summary
+from .types import Analysis, Summary
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_FIXES = 3
+SERVER_ENV = "BIASLSP_SERVER_URL"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -32,6 +34,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
                    help="skip files matching this gitignore-style pattern in a directory argument (repeatable)")
     p.add_argument("--no-rewrites", action="store_true", help="skip rewrite suggestions (faster)")
+    p.add_argument("--server", metavar="URL", default=os.environ.get(SERVER_ENV, ""),
+                   help="analyse with a running `biaslsp serve` on this machine (e.g. http://127.0.0.1:8750; "
+                        f"default ${SERVER_ENV}): no model load, so a check takes a fraction of a second; "
+                        "when it is not up (or still loading) the model runs here as usual")
 
 
 @dataclass
@@ -174,21 +180,74 @@ def _print_totals(checked: list[_Checked]) -> None:
     print("\n".join(lines), file=sys.stderr)
 
 
+class _Server:
+    """A running `biaslsp serve` (lsp/remote.py: loopback only, and only once it has proved it
+    holds this user's token), used while it answers; None from `analyze` means: run the model here."""
+
+    def __init__(self, url: str) -> None:
+        import asyncio
+
+        from biaslsp.lsp.remote import RemoteEngine
+
+        self.remote = RemoteEngine(url, timeout_s=120.0)
+        self.loop = asyncio.new_event_loop()
+        self.used = False
+        self.down = ""
+        self.version = 0  # one per document sent, so a file named twice is two analyses
+
+    def analyze(self, name: str, text: str, fmt: Format, rewrites: bool) -> Analysis | None:
+        from biaslsp.lsp.remote import RemoteCancelled, RemoteError, RemoteUnavailable
+
+        from .summary import summarize
+
+        if self.down:
+            return None
+        self.version += 1
+        try:
+            results = self.loop.run_until_complete(self.remote.analyze(name, self.version, text, fmt, rewrites=rewrites))
+        except (RemoteUnavailable, RemoteError, RemoteCancelled) as exc:  # not up, loading, busy: the model runs here
+            self.down = str(exc)
+            return None
+        self.used = True
+        labels = tuple(l for l in LABELS if any(l in r.labels for r in results))
+        return Analysis(len(text), tuple(results), summarize(results), labels)
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.remote.close())
+        self.loop.close()
+
+
+def _server(url: str) -> _Server | None:
+    if not url:
+        return None
+    try:
+        return _Server(url)
+    except ValueError as exc:  # not a loopback URL: refused before any text is sent
+        raise BiaslspError(f"--server: {exc}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     errors = 0
     checked: list[_Checked] = []
     engine = None
+    try:
+        server = _server(getattr(args, "server", ""))
+    except BiaslspError as exc:
+        print(f"biaslsp: {exc}", file=sys.stderr)
+        return 2
     for name in _expand(args.files, getattr(args, "exclude", [])):
         try:
             text = _read(name)
             if len(text) > DEFAULT_MAX_CHARS:  # refused before the model loads (seconds saved)
                 raise InputTooLargeError(len(text), DEFAULT_MAX_CHARS)
             fmt: Format = guess_format(name) if args.input_format == "auto" else args.input_format
-            if engine is None:
-                from .engine import default_engine  # spaCy and the model: only once there is text to check
+            analysis = server.analyze(name, text, fmt, not args.no_rewrites) if server else None
+            if analysis is None:
+                if engine is None:
+                    from .engine import default_engine  # spaCy and the model: only once there is text to check
 
-                engine = default_engine()
-            analysis = engine.analyze(text, fmt=fmt, rewrites=not args.no_rewrites)
+                    engine = default_engine()
+                analysis = engine.analyze(text, fmt=fmt, rewrites=not args.no_rewrites)
         except BiaslspError as exc:
             print(f"biaslsp: {exc}", file=sys.stderr)
             errors += 1
@@ -205,6 +264,11 @@ def run(args: argparse.Namespace) -> int:
         print()
     elif checked:
         _print_totals(checked)
+    if server:
+        server.close()
+        if server.down:
+            print(f"biaslsp: the model server at {server.remote.server_url} was not used ({server.down}); "
+                  "the model ran here", file=sys.stderr)
     if errors:
         return 2
     return 1 if any(c.found for c in checked) else 0

@@ -9,12 +9,16 @@ final punctuation never run together.
 from __future__ import annotations
 
 import re
+import sys
+import threading
+import types
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import spacy
-from spacy.language import Language
-from spacy.tokens import Doc
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 _BULLET = re.compile(r"(?:#{1,6}|[-*+•·▪◦‣–—>]+|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)](?=\s))\s+")
 _MARKER_ONLY = re.compile(r"(?:[-*+•·▪◦‣–—>#]+|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)])")
@@ -35,7 +39,67 @@ def _wrapped(prev: str, nxt: str) -> bool:
     return bool(prev) and bool(nxt) and (prev[-1].islower() or prev[-1] in ",;(-") and nxt[0].islower()
 
 
-@Language.component("biaslsp_line_breaks")
+# what thinc.compat tries to import at spaCy's import; we use spaCy's tokenizer only, never thinc's
+# torch/cupy layers. torch alone cost 1.55 s and ~200 MB RSS of a one-line `biaslsp check`.
+_THINC_OPTIONAL = ("torch", "cupy")
+_LINE_BREAKS = "biaslsp_line_breaks"
+_SPACY_IMPORT = threading.Lock()
+
+
+def _cli_info(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - stands in for spacy.cli.info.info
+    """`spacy.info()`, importing spaCy's command line only when someone calls it."""
+    from spacy.cli.info import info
+
+    return info(*args, **kwargs)
+
+
+def _import_spacy() -> types.ModuleType:
+    """`import spacy` without its command line and without thinc's torch (~2 s of a 4-5 s check).
+
+    spaCy's `__init__` imports `spacy.cli` (typer, jinja2, requests, weasel: ~0.3-0.5 s) only
+    to re-export `spacy.info`, and thinc (which spaCy imports) imports torch and cupy whenever
+    they are installed (torch: ~1.5 s and ~200 MB) to offer GPU layers. Sentence splitting
+    needs neither. While spaCy is imported, `spacy.cli`/`spacy.cli.info` in sys.modules are
+    stand-ins whose `info` imports the real one when called, and an uninstalled-looking
+    `torch`/`cupy` (a None entry: `import torch` raises ImportError, which thinc catches). The
+    previous entries, or their absence, are put back afterwards, so a later `import torch` or
+    `import spacy.cli` is the real one. A library that is already imported is left alone
+    (thinc then sees it, as it would have anyway). thinc then reports has_torch=False for this
+    process: only its torch-wrapping layers care, and biaslsp never uses them. The stand-ins are
+    process-wide for the ~0.5 s of the import: biaslsp loads its engine on one thread (the server
+    imports torch for its Hugging Face backends before it, so torch is then left alone).
+    """
+    with _SPACY_IMPORT:
+        if "spacy" in sys.modules:
+            import spacy  # waits for an import still running on another thread
+
+            return spacy
+        return _import_spacy_once()
+
+
+def _import_spacy_once() -> types.ModuleType:
+    """The import itself, with the stand-ins in place (the caller holds _SPACY_IMPORT)."""
+    missing = object()
+    cli = types.ModuleType("spacy.cli", "stand-in while biaslsp imports spacy: the real one loads on use")
+    info = types.ModuleType("spacy.cli.info", "stand-in while biaslsp imports spacy")
+    info.info = _cli_info  # type: ignore[attr-defined]
+    cli.info = info  # type: ignore[attr-defined]
+    stand_ins: dict[str, types.ModuleType | None] = {"spacy.cli": cli, "spacy.cli.info": info}
+    stand_ins.update({name: None for name in _THINC_OPTIONAL if name not in sys.modules})
+    before = {name: sys.modules.get(name, missing) for name in stand_ins}
+    sys.modules.update(stand_ins)  # type: ignore[arg-type]
+    try:
+        import spacy
+    finally:
+        for name, old in before.items():
+            if name in sys.modules and sys.modules[name] is stand_ins[name]:
+                if old is missing:
+                    del sys.modules[name]
+                else:
+                    sys.modules[name] = old  # type: ignore[assignment]
+    return spacy
+
+
 def _line_breaks(doc: Doc) -> Doc:
     """Start a sentence after a line break, unless it only wraps a paragraph."""
     for i, tok in enumerate(doc[:-1]):
@@ -52,8 +116,14 @@ def _line_breaks(doc: Doc) -> Doc:
 
 @lru_cache(maxsize=1)
 def _pipeline() -> Language:
+    spacy = _import_spacy()
+    from spacy.language import Language
+
+    with _SPACY_IMPORT:  # two threads building the first pipeline register the component once
+        if not Language.has_factory(_LINE_BREAKS):
+            Language.component(_LINE_BREAKS, func=_line_breaks)
     nlp = spacy.blank("en")
-    nlp.add_pipe("biaslsp_line_breaks")
+    nlp.add_pipe(_LINE_BREAKS)
     nlp.add_pipe("sentencizer")
     nlp.max_length = 50_000_000
     return nlp

@@ -90,9 +90,10 @@ def start_server(tmp: Path, *args: str, timeout: float = 120.0, port: int | None
     raise RuntimeError(f"server did not start in {timeout:.0f} s:\n{log_path.read_text()}")
 
 
-def run_cli(tmp: Path, *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess:
+def run_cli(tmp: Path, *args: str, timeout: float = 120.0, input_text: str | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "BIASLSP_CONFIG_DIR": str(tmp / "config")}
-    return subprocess.run([sys.executable, "-m", "biaslsp", *args], capture_output=True, text=True, env=env, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "biaslsp", *args], capture_output=True, text=True, env=env, timeout=timeout,
+                          input=input_text)
 
 
 ORIGIN = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"

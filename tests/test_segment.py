@@ -1,3 +1,5 @@
+import pytest
+
 from biaslsp.models import mask, split_sentences
 
 AD = """# Senior Engineer
@@ -66,3 +68,66 @@ def test_html_mask_text_only():
     assert len(masked) == len(html)
     assert masked.count("young") == 1
     assert [s.text for s in split_sentences(masked)] == ["We want a young team"]
+
+
+def test_segmenter_imports_neither_torch_nor_spacys_cli_and_leaves_no_stand_in():
+    """spaCy is imported without thinc's torch and without spacy.cli (models/segment.py,
+    _import_spacy): in a fresh process the sentences are spaCy's, neither module was loaded,
+    and afterwards the real ones import (sys.modules was put back)."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from biaslsp.models.segment import split_sentences\n"
+        "print('|'.join(s.text for s in split_sentences('Dr. Smith is here. E.g. this.\\nNext line')))\n"
+        "print('torch' in sys.modules, 'spacy.cli' in sys.modules, 'cupy' in sys.modules)\n"
+        "import spacy.cli\n"
+        "print(callable(getattr(spacy.cli, 'setup_cli', None)))\n"
+        "try:\n    import torch\n    print(callable(torch.tensor))\nexcept ImportError:\n    print('no-torch')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out[0] == "Dr. Smith is here.|E.g. this.|Next line"
+    assert out[1:3] == ["False False False", "True"]
+    assert out[3] == ("True" if importlib.util.find_spec("torch") else "no-torch")
+
+
+def test_torch_already_imported_is_left_to_thinc():
+    """When torch is loaded before spaCy (the Hugging Face backends), thinc sees it as usual."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("torch is not installed (the default install)")
+    code = (
+        "import torch\n"
+        "from biaslsp.models.segment import split_sentences\n"
+        "split_sentences('Hi. There.')\n"
+        "import thinc.compat\n"
+        "print(thinc.compat.has_torch)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True"]
+
+
+def test_segmenter_first_use_from_several_threads_at_once():
+    """The LSP and the server load the engine on a thread while other threads may split text:
+    spaCy is imported once, the component registered once, and every thread gets the sentences."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, threading\n"
+        "from biaslsp.models.segment import split_sentences\n"
+        "out, errors = [], []\n"
+        "def go():\n"
+        "    try:\n        out.append(len(split_sentences('One. Two.\\nThree')))\n"
+        "    except Exception as exc:\n        errors.append(repr(exc))\n"
+        "ts = [threading.Thread(target=go) for _ in range(4)]\n"
+        "[t.start() for t in ts]; [t.join() for t in ts]\n"
+        "print(out, errors, 'torch' in sys.modules, 'spacy.cli' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[3, 3, 3, 3] [] False False"
