@@ -157,3 +157,41 @@ def augmented_examples() -> list[tuple[str, dict[str, float]]]:
             out.append((text, {l: float(l == label) for l in LABELS}))
     out += [(s, {l: 0.0 for l in LABELS}) for s in HARMLESS_CONTEXTS]
     return out
+
+
+REAL_ADS = "train-gpt4o-machine-labelled.parquet"
+
+
+def real_negatives(folder: Path, n: int, seed: int = 13, exclude_rows: set[int] | frozenset[int] = frozenset()) -> list[tuple[str, dict[str, float]]]:
+    """Sentences of real job ads with no bias signal, as all-negative examples.
+
+    The training files are synthetic and val's real passages are mostly positives, so the model
+    learnt "reads like a real job ad" as a hint of age or general bias: on random real ads, 90% of
+    the flags that no listed term or phrase rule backed were wrong. Sentences of the machine-
+    labelled real ads whose row carries no label and which hold no listed term and no strong
+    phrase of any label teach it that ordinary job-ad prose is neutral. `exclude_rows` keeps the
+    rows this project annotated (models/annotations) out, so the precision check stays held out.
+    """
+    import random
+
+    import pandas as pd
+
+    from .consistency import safe_ranges, strong_hits
+    from .terms import load_terms
+
+    df = pd.read_parquet(folder / REAL_ADS)
+    flagged = df[[f"label_{l}" for l in LABELS]].fillna(False).astype(bool).any(axis=1)
+    terms = load_terms()
+    pool = []
+    for row, (text, bad) in enumerate(zip(df["text"].astype(str), flagged)):
+        if bad or row in exclude_rows:
+            continue
+        for s in split_sentences(text):
+            if len(s.text.split()) < 4 or len(s.text) > 400:
+                continue
+            if strong_hits(s.text) or safe_ranges(s.text) or terms.find(s.text, LABELS):
+                continue
+            pool.append(s.text)
+    pool = sorted(set(pool))
+    picked = random.Random(seed).sample(pool, min(n, len(pool)))
+    return [(t, {l: 0.0 for l in LABELS}) for t in picked]

@@ -60,6 +60,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--heads", type=_at_least_one, default=HEADS, help=f"token heads trained from different seeds and averaged (default {HEADS}; each one adds about 16 minutes on 2 cores)")
     p.add_argument("--no-augment", action="store_true", help="leave out the sentences made from the curated terms")
     p.add_argument("--no-val", action="store_true", help="keep val.parquet out of training (the shipped model trains on it, judged by 5-fold cross-validation)")
+    p.add_argument("--real-negatives", type=int, default=0, metavar="N",
+                   help="add N sentences of real job ads with no bias signal as negatives (models/data.py: real_negatives)")
     p.add_argument("--limit", type=int, help="train on the first N passages only (a quick smoke run, not the shipped model)")
 
 
@@ -297,7 +299,7 @@ def run(args: argparse.Namespace) -> int:
     from safetensors.torch import save_file
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from .data import TRAIN_FILES, VAL_FILE, augmented_examples, data_dir, read_passages, read_phrase_examples, read_training_passages, sentence_examples
+    from .data import TRAIN_FILES, VAL_FILE, augmented_examples, real_negatives, data_dir, read_passages, read_phrase_examples, read_training_passages, sentence_examples
     from .errors import BiaslspError
     from .lexical import TOKEN, LexicalModel
     from .terms import build_term_table
@@ -320,6 +322,13 @@ def run(args: argparse.Namespace) -> int:
     examples = sentence_examples(passages + val)  # passage index: training passages first, then val
     _log(f"{n_train} training passages, {n_val} val passages, {len(examples)} sentences")
     extra = augmented_examples() if not args.no_augment else []
+    if args.real_negatives:
+        from .real_precision import load as load_annotations
+
+        annotated = {a["row"] for a in load_annotations()}
+        negatives = real_negatives(folder, args.real_negatives, SEED, annotated)
+        _log(f"{len(negatives)} real job-ad sentences as negatives (rows annotated in models/annotations left out)")
+        extra += negatives
     n_bags = n_train + n_val
     texts = [e.text for e in examples] + [t for t, _ in extra]
     passage_of = np.array([e.passage for e in examples] + [n_bags + i for i in range(len(extra))])
@@ -380,6 +389,7 @@ def run(args: argparse.Namespace) -> int:
             "val_repeat": repeat if n_val else 0,
             "sentences": len(examples),
             "augmented": len(extra),
+            "real_negatives": args.real_negatives,
             "seed": SEED,
             # the honest estimate: what the thresholds were tuned on is never what they are judged on
             "cross_validation": {"on": VAL_FILE if n_val else "training passages", "folds": folds, **cv_metrics},
