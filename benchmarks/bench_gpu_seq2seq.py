@@ -122,7 +122,7 @@ def main() -> int:
         print("  Run it on a GPU host; nothing was measured. (--size tiny --device cpu smoke-tests the script.)")
         return 0
     from biaslsp.models import Engine
-    from biaslsp.models.hf_classifiers import load_classifier
+    from biaslsp.models.hf.classifiers import load_classifier
 
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()

@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def shipped_sentences() -> list[str]:
     """Every sentence of the example ads the repository ships."""
-    from biaslsp.models.markup import guess_format, mask
-    from biaslsp.models.segment import split_sentences
+    from biaslsp.models.text.markup import guess_format, mask
+    from biaslsp.models.text.segment import split_sentences
 
     out = []
     for path in sorted((ROOT / "examples").iterdir()):
@@ -35,7 +35,7 @@ def shipped_sentences() -> list[str]:
 
 
 def val_sentences(data: str | None, n: int) -> list[str]:
-    from biaslsp.models.data import VAL_FILE, data_dir, read_passages, sentence_examples
+    from biaslsp.models.training.data import VAL_FILE, data_dir, read_passages, sentence_examples
 
     return [e.text for e in sentence_examples(read_passages(data_dir(data) / VAL_FILE))][:n]
 
@@ -55,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", help="data folder (default ../shared/data or $BIASLSP_DATA)")
     ap.add_argument("--sentences", type=int, default=3000, help="val sentences to compare")
     args = ap.parse_args(argv)
-    from biaslsp.models.embedded import EmbeddedClassifier
-    from biaslsp.models.torch_embedded import TorchEmbeddedClassifier
+    from biaslsp.models.embedded.classifier import EmbeddedClassifier
+    from biaslsp.models.embedded.torch_reference import TorchEmbeddedClassifier
 
     t0 = time.perf_counter()
     onnx = EmbeddedClassifier.load()

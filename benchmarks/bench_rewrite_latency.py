@@ -29,7 +29,7 @@ def main() -> None:
 
     torch.set_num_threads(2)
     from biaslsp.models import Engine, default_engine
-    from biaslsp.models.rewrite import TermRewriter
+    from biaslsp.models.rewriting.term_rewriter import TermRewriter
 
     v2 = default_engine()
     v1 = Engine(v2.classifier, TermRewriter(v2.terms))

@@ -314,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import torch
 
     from biaslsp.models import default_engine
-    from biaslsp.models.data import data_dir
+    from biaslsp.models.training.data import data_dir
 
     torch.set_num_threads(args.threads)
 
@@ -324,8 +324,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     engine = default_engine()
     if args.rewriter:  # the LLM path: same classifier, same verification (Engine.verify via Engine.rewrite)
         from biaslsp.models import Engine
-        from biaslsp.models.hf_common import resolve_device
-        from biaslsp.models.hf_rewriter import load_rewriter
+        from biaslsp.models.hf.common import resolve_device
+        from biaslsp.models.hf.rewriter import load_rewriter
 
         device = resolve_device(args.device)
         engine = Engine(engine.classifier, load_rewriter(args.rewriter, device=device, definitions=args.definitions))

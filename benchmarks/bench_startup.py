@@ -7,7 +7,7 @@ runs, peak RSS), `biaslsp --version`, `biaslsp serve` launch -> first streamed r
 
 `--alex`: the alex executable (default: `alex` on PATH, else /tmp/alex/node_modules/.bin/alex;
 install with `npm install --prefix /tmp/alex alex`). `--torch`: also load the torch original
-(models/torch_embedded.py, needs the [train] extra) against the ONNX path, each in a fresh
+(models/embedded/torch_reference.py, needs the [train] extra) against the ONNX path, each in a fresh
 process. Bars (issue 16): check <= 1.5 s median and faster than alex, RSS <= 300 MB; serve
 launch -> first streamed result <= 3 s.
 """
@@ -135,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ratio check --server / alex: {warm['median_s'] / peer['median_s']:.2f}; RSS {warm['rss_mb'] / peer['rss_mb']:.2f}")
     if args.torch:
         code = "from biaslsp.models.{m} import {c}; {c}.load()"
-        onnx = series("load: ONNX path (fresh process)", [sys.executable, "-c", code.format(m="embedded", c="EmbeddedClassifier")], args.runs)
-        ref = series("load: torch path (fresh process)", [sys.executable, "-c", code.format(m="torch_embedded", c="TorchEmbeddedClassifier")], args.runs)
+        onnx = series("load: ONNX path (fresh process)", [sys.executable, "-c", code.format(m="embedded.classifier", c="EmbeddedClassifier")], args.runs)
+        ref = series("load: torch path (fresh process)", [sys.executable, "-c", code.format(m="embedded.torch_reference", c="TorchEmbeddedClassifier")], args.runs)
         print(f"ratio ONNX / torch load: {onnx['median_s'] / ref['median_s']:.2f} time, {onnx['rss_mb'] / ref['rss_mb']:.2f} RSS")
     bars = {"check <= 1.5 s": check["median_s"] <= 1.5, "check RSS <= 300 MB": check["rss_mb"] <= 300,
             "serve first result <= 3 s": serve["first_result_s"] <= 3.0}

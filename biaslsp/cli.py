@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 # subcommand -> module with `add_arguments(parser)` and `run(args) -> int`
 COMMANDS = {
-    "check": ("biaslsp.models.check_cli", "check job ads for biased language"),
-    "eval": ("biaslsp.models.eval_cli", "evaluate a model on a benchmark parquet file"),
-    "train": ("biaslsp.models.train", "train the embedded default model"),
-    "export-onnx": ("biaslsp.models.export_cli", "write a model folder's ONNX encoder files (needs the [train] extra)"),
+    "check": ("biaslsp.check_cli", "check job ads for biased language"),
+    "eval": ("biaslsp.models.training.eval_cli", "evaluate a model on a benchmark parquet file"),
+    "train": ("biaslsp.models.training.train", "train the embedded default model"),
+    "export-onnx": ("biaslsp.models.embedded.export_cli", "write a model folder's ONNX encoder files (needs the [train] extra)"),
     "serve": ("biaslsp.server.cli", "run the local model server"),
     "token": ("biaslsp.server.cli_token", "print this install's API token for the server"),
     "lsp": ("biaslsp.lsp.cli", "run the language server (same as `biaslsp --stdio`)"),

@@ -27,7 +27,7 @@ from pygls.uris import to_fs_path
 
 from biaslsp import __version__
 from biaslsp.models.errors import BiaslspError
-from biaslsp.models.markup import guess_format, mask
+from biaslsp.models.text.markup import guess_format, mask
 
 from . import actions, config, hover
 from .diagnostics import Finding, build, relabel, summary_json, summary_title

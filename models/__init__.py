@@ -18,8 +18,8 @@ _WHERE = {
     "Engine": "engine", "analyze": "engine", "default_engine": "engine",
     "BiaslspError": "errors", "DataError": "errors", "InputTooLargeError": "errors", "InvalidInputError": "errors", "ModelLoadError": "errors",
     "EVAL_LABELS": "labels", "LABELS": "labels", "NEUTRAL": "labels",
-    "guess_format": "markup", "mask": "markup",
-    "Sentence": "segment", "split_sentences": "segment",
+    "guess_format": "text.markup", "mask": "text.markup",
+    "Sentence": "text.segment", "split_sentences": "text.segment",
     "Analysis": "types", "Edit": "types", "Rewrite": "types", "SentenceResult": "types", "Span": "types", "Summary": "types",
 }
 
@@ -44,6 +44,6 @@ if TYPE_CHECKING:
     from .engine import Engine, analyze, default_engine
     from .errors import BiaslspError, DataError, InputTooLargeError, InvalidInputError, ModelLoadError
     from .labels import EVAL_LABELS, LABELS, NEUTRAL
-    from .markup import guess_format, mask
-    from .segment import Sentence, split_sentences
+    from .text.markup import guess_format, mask
+    from .text.segment import Sentence, split_sentences
     from .types import Analysis, Edit, Rewrite, SentenceResult, Span, Summary

@@ -13,16 +13,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from .backends import Classifier, Rewriter
-from .consistency import adjust_labels
+from .detection.consistency import adjust_labels
+from .detection.spans import find_spans_batch
+from .detection.terms import TermTable, load_terms
 from .errors import InputTooLargeError, InvalidInputError
 from .labels import EXPLANATIONS, LABELS
 from .limits import DEFAULT_MAX_CHARS
-from .markup import Format, mask
-from .rewrite import apply_edits, diff_edits
-from .segment import Sentence, split_sentences
-from .spans import find_spans_batch
+from .rewriting.term_rewriter import apply_edits, diff_edits
 from .summary import summarize
-from .terms import TermTable, load_terms
+from .text.markup import Format, mask
+from .text.segment import Sentence, split_sentences
 from .types import Analysis, Rewrite, SentenceResult, Span
 
 DEFAULT_CANDIDATES = 3
@@ -100,7 +100,7 @@ class Engine:
         return tuple(l for l in LABELS if scores.get(l, 0.0) >= self.thresholds.get(l, 0.5))
 
     def labels_of(self, sentence: str, scores: dict[str, float]) -> tuple[str, ...]:
-        """A sentence's labels: the model's, adjusted by the phrase-level rules (models/consistency.py),
+        """A sentence's labels: the model's, adjusted by the phrase-level rules (models/detection/consistency.py),
         so the same phrase gets the same verdict in any sentence and a rewrite is judged alike."""
         adjusted = adjust_labels(sentence, self.labels_for(scores), self.terms)
         return tuple(l for l in adjusted if self.thresholds.get(l, 0.5) < 1.0)  # a threshold of 1 turns a label off, rules included
@@ -167,7 +167,7 @@ class Engine:
         flagged = [i for i, l in enumerate(labels) if l]
         spans_for = self._spans_for([sentences[i] for i in flagged], [labels[i] for i in flagged], [scores[i] for i in flagged])
         spans: dict[int, list[Span]] = dict(zip(flagged, spans_for))
-        for i in flagged:  # a label whose only evidence another label's strong phrase explains is dropped (models/spans.py)
+        for i in flagged:  # a label whose only evidence another label's strong phrase explains is dropped (models/detection/spans.py)
             labels[i] = tuple(l for l in labels[i] if any(sp.label == l for sp in spans[i]))
         rewritten: dict[int, list[Rewrite]] = {}
         guidance: dict[int, str] = {}
@@ -331,7 +331,7 @@ def default_engine(*, threads: int | None = None) -> Engine:
     global _default
     with _default_lock:
         if _default is None:
-            from .embedded import EmbeddedClassifier
+            from .embedded.classifier import EmbeddedClassifier
 
             _default = Engine(EmbeddedClassifier.load(threads=threads))
         return _default

@@ -113,7 +113,7 @@ def _fmt(opts: Options, name: str, table: bool) -> Format:
         return opts.input_format  # type: ignore[return-value]
     if table:
         return "text"
-    from biaslsp.models.markup import guess_format
+    from biaslsp.models.text.markup import guess_format
 
     return guess_format(name)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from biaslsp.models.engine import place, segment  # the engine's own steps, used by the stream
-from biaslsp.models.segment import Sentence
+from biaslsp.models.text.segment import Sentence
 
 __all__ = ["FORMATS", "by_distance", "edit_point", "place", "segment"]
 

@@ -28,19 +28,19 @@ def build_engine(opts: ModelOptions) -> tuple[Engine, str]:
             raise ModelLoadError("the embedded default model runs on the CPU; --device cuda needs --classifier or --rewriter")
         return default_engine(), "cpu"
     try:
-        from biaslsp.models.hf_common import resolve_device
+        from biaslsp.models.hf.common import resolve_device
     except ImportError as exc:  # transformers/peft missing
         raise ModelLoadError(f"Hugging Face models need the 'hf' extra (pip install 'biaslsp[hf]'): {exc}") from None
     device = resolve_device(opts.device, opts.quantize)
     if opts.classifier:
-        from biaslsp.models.hf_classifiers import load_classifier
+        from biaslsp.models.hf.classifiers import load_classifier
 
         classifier = load_classifier(opts.classifier, adapter=opts.adapter, device=device, quantize=opts.quantize)
     else:
         classifier = default_engine().classifier
     rewriter = None
     if opts.rewriter:
-        from biaslsp.models.hf_rewriter import load_rewriter
+        from biaslsp.models.hf.rewriter import load_rewriter
 
         rewriter = load_rewriter(opts.rewriter, device=device, quantize=opts.quantize)
     return Engine(classifier, rewriter), device

@@ -35,7 +35,7 @@ def engine():
 
 @pytest.fixture(scope="session")
 def data_folder() -> Path:
-    from biaslsp.models.data import data_dir
+    from biaslsp.models.training.data import data_dir
     from biaslsp.models.errors import DataError
 
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from biaslsp.models.markup import mask
+from biaslsp.models.text.markup import mask
 from biaslsp.models.summary import inclusiveness_score
 
 ROOT = Path(__file__).resolve().parent.parent

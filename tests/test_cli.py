@@ -115,7 +115,7 @@ def test_train_smoke_run_produces_a_loadable_model(data_folder, tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     assert {"config.json", "classifier.safetensors", "lexical.safetensors", "lexical_vocab.json", "terms.json"} <= {p.name for p in out.iterdir()}
     from biaslsp.models import Engine
-    from biaslsp.models.embedded import EmbeddedClassifier
+    from biaslsp.models.embedded.classifier import EmbeddedClassifier
 
     config = json.loads((out / "config.json").read_text())
     assert "val.parquet" in config["training"]["files"] and config["training"]["val_passages"] == 60

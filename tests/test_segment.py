@@ -71,7 +71,7 @@ def test_html_mask_text_only():
 
 
 def test_segmenter_imports_neither_torch_nor_spacys_cli_and_leaves_no_stand_in():
-    """spaCy is imported without thinc's torch and without spacy.cli (models/segment.py,
+    """spaCy is imported without thinc's torch and without spacy.cli (models/text/segment.py,
     _import_spacy): in a fresh process the sentences are spaCy's, neither module was loaded,
     and afterwards the real ones import (sys.modules was put back)."""
     import importlib.util
@@ -80,7 +80,7 @@ def test_segmenter_imports_neither_torch_nor_spacys_cli_and_leaves_no_stand_in()
 
     code = (
         "import sys\n"
-        "from biaslsp.models.segment import split_sentences\n"
+        "from biaslsp.models.text.segment import split_sentences\n"
         "print('|'.join(s.text for s in split_sentences('Dr. Smith is here. E.g. this.\\nNext line')))\n"
         "print('torch' in sys.modules, 'spacy.cli' in sys.modules, 'cupy' in sys.modules)\n"
         "import spacy.cli\n"
@@ -103,7 +103,7 @@ def test_torch_already_imported_is_left_to_thinc():
         pytest.skip("torch is not installed (the default install)")
     code = (
         "import torch\n"
-        "from biaslsp.models.segment import split_sentences\n"
+        "from biaslsp.models.text.segment import split_sentences\n"
         "split_sentences('Hi. There.')\n"
         "import thinc.compat\n"
         "print(thinc.compat.has_torch)\n"
@@ -120,7 +120,7 @@ def test_segmenter_first_use_from_several_threads_at_once():
 
     code = (
         "import sys, threading\n"
-        "from biaslsp.models.segment import split_sentences\n"
+        "from biaslsp.models.text.segment import split_sentences\n"
         "out, errors = [], []\n"
         "def go():\n"
         "    try:\n        out.append(len(split_sentences('One. Two.\\nThree')))\n"

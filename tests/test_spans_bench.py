@@ -1,9 +1,9 @@
-"""The span benchmark's arithmetic (models/span_bench.py), on hand-made passages."""
+"""The span benchmark's arithmetic (models/training/span_bench.py), on hand-made passages."""
 
 from __future__ import annotations
 
-from biaslsp.models.data import Passage, quoted_phrases
-from biaslsp.models.span_bench import SpanScorer, gold_spans, locate, overlap
+from biaslsp.models.training.data import Passage, quoted_phrases
+from biaslsp.models.training.span_bench import SpanScorer, gold_spans, locate, overlap
 
 
 def test_quoted_phrase_found_across_case_spacing_and_punctuation():

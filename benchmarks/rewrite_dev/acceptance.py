@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--todo", type=Path, help="list: write a judgement template for the unjudged sentences")
     args = ap.parse_args(argv)
 
-    from biaslsp.models.data import data_dir
+    from biaslsp.models.training.data import data_dir
 
     items = {it.id: it for it in load(data_dir(args.data))}
     ids = sample_ids(list(items))

@@ -22,7 +22,7 @@ sys.path.insert(0, str(HERE))
 
 from pick_sentences import candidates, select  # noqa: E402
 
-from biaslsp.models.data import data_dir  # noqa: E402
+from biaslsp.models.training.data import data_dir  # noqa: E402
 
 
 def text_hash(text: str) -> str:

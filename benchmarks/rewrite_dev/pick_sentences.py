@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from biaslsp.models import LABELS, split_sentences
-from biaslsp.models.data import data_dir, quoted_phrases
+from biaslsp.models.training.data import data_dir, quoted_phrases
 
 FILES = ("val.parquet", "train-polarity-synthetic.parquet", "train-gpt4-feminine.parquet",
          "train-gpt4-masculine.parquet", "train-gpt4o-machine-labelled.parquet")

@@ -56,9 +56,9 @@ def masked_original(sentence: str, regions: Sequence[tuple[int, int]]) -> str:
 
 
 def _stop_words() -> frozenset[str]:
-    from ..segment import _import_spacy
+    from ..text.segment import _import_spacy
 
-    _import_spacy()  # spaCy without its CLI and thinc's torch (models/segment.py), if it is not loaded yet
+    _import_spacy()  # spaCy without its CLI and thinc's torch (models/text/segment.py), if it is not loaded yet
     from spacy.lang.en.stop_words import STOP_WORDS
 
     return frozenset(STOP_WORDS)

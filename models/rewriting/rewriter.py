@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..terms import TermTable
+from ..detection.terms import TermTable
 from ..types import Span
 from .grammar import tidy
 from .library import PatternLibrary, default_library
@@ -21,7 +21,7 @@ class SentenceRewriter:
     name = "embedded-patterns"
 
     def __init__(self, terms: TermTable | None = None, library: PatternLibrary | None = None) -> None:
-        from ..rewrite import TermRewriter
+        from .term_rewriter import TermRewriter
 
         self.library = library or default_library()
         self.fallback = TermRewriter(terms)

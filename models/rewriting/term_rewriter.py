@@ -11,9 +11,9 @@ import difflib
 import re
 from collections.abc import Sequence
 
-from .grammar import agree_after, fix_article
-from .terms import TermTable, load_terms
-from .types import Edit, Span
+from ..detection.terms import TermTable, load_terms
+from ..types import Edit, Span
+from .term_grammar import agree_after, fix_article
 
 
 class TermRewriter:
@@ -84,7 +84,7 @@ def _is_plural_of(found: str, term: str) -> bool:
 def pluralize(phrase: str) -> str:
     """Plural of a replacement's last word ('skilled professional' -> 'skilled professionals',
     'proactive person' -> 'proactive people'), from the inflect library."""
-    from .rewriting.inflection import plural_noun
+    from .inflection import plural_noun
 
     head, _, last = phrase.rpartition(" ")
     if not last.isalpha() or last.endswith("s"):
@@ -110,7 +110,7 @@ def _hyphen_ok(sentence: str, span: Span) -> bool:
     nxt = re.match(r"\s+([A-Za-z][\w'-]*)", sentence[span.end :])
     if not nxt:
         return True
-    from .rewriting.inflection import lemmas
+    from .inflection import lemmas
 
     return "NOUN" not in lemmas(nxt.group(1))
 
@@ -142,7 +142,7 @@ def apply_replacement(text: str, start: int, end: int, replacement: str | None) 
     A replacement written as a clause ('we work well together', 'you are fluent in English')
     loses its subject where the sentence already gives one ('We work hard, play hard' -> 'We
     work well together', not 'We we ...')."""
-    from .rewriting.library import match_case
+    from .library import match_case
 
     before, original, after = text[:start], text[start:end], text[end:]
     if replacement is None:

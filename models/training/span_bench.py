@@ -23,8 +23,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from ..labels import LABELS
 from .data import Passage
-from .labels import LABELS
 
 _WORDS = re.compile(r"\w+", re.UNICODE)
 

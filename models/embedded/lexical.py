@@ -2,7 +2,7 @@
 
 It reproduces scikit-learn's TfidfVectorizer (lowercase, word 1-2-grams, sublinear tf,
 smooth idf, l2 norm) with a plain dictionary, so running it needs neither sklearn nor
-pickles; training (models/train.py) fits it with sklearn and exports the numbers.
+pickles; training (models/training/train.py) fits it with sklearn and exports the numbers.
 """
 
 from __future__ import annotations

@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import DataError
-from .labels import LABELS
-from .segment import split_sentences
+from ..errors import DataError
+from ..labels import LABELS
+from ..text.segment import split_sentences
 
 DATA_ENV = "BIASLSP_DATA"
 TRAIN_FILES = (
@@ -31,7 +31,7 @@ _NORM = re.compile(r"[^a-z0-9]+")
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The data folder: an explicit path, $BIASLSP_DATA, or ../shared/data beside the project."""
     candidates = [explicit, os.environ.get(DATA_ENV)]
-    here = Path(__file__).resolve().parent.parent
+    here = Path(__file__).resolve().parent.parent.parent
     candidates += [here.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
     for c in candidates:
         if c and Path(c).is_dir():
@@ -146,7 +146,7 @@ def augmented_examples() -> list[tuple[str, dict[str, float]]]:
     context, and the harmless sentences keep it from flagging every "young" or
     "competitive".
     """
-    from .curated_terms import CURATED, HARMLESS_CONTEXTS, PRONOUN_TEMPLATES, PRONOUNS, TERM_TEMPLATES
+    from ..detection.curated_terms import CURATED, HARMLESS_CONTEXTS, PRONOUN_TEMPLATES, PRONOUNS, TERM_TEMPLATES
 
     out: list[tuple[str, dict[str, float]]] = []
     for term, (label, _) in CURATED.items():
@@ -176,8 +176,8 @@ def real_negatives(folder: Path, n: int, seed: int = 13, exclude_rows: set[int] 
 
     import pandas as pd
 
-    from .consistency import safe_ranges, strong_hits
-    from .terms import load_terms
+    from ..detection.consistency import safe_ranges, strong_hits
+    from ..detection.terms import load_terms
 
     df = pd.read_parquet(folder / REAL_ADS)
     flagged = df[[f"label_{l}" for l in LABELS]].fillna(False).astype(bool).any(axis=1)

@@ -17,8 +17,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .embedded import WEIGHTS_DIR
-    from .errors import BiaslspError
+    from ..errors import BiaslspError
+    from .classifier import WEIGHTS_DIR
 
     folder = Path(args.model) if args.model else WEIGHTS_DIR
     if not (folder / "config.json").is_file():

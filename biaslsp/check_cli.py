@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from biaslsp.models.errors import BiaslspError, InputTooLargeError
+from biaslsp.models.findings import Finding, findings, line_starts
+from biaslsp.models.labels import EXPLANATIONS, LABELS, TITLES, doc_url
+from biaslsp.models.limits import DEFAULT_MAX_CHARS
+from biaslsp.models.text.markup import Format, guess_format
+from biaslsp.models.types import Analysis, Summary
+
 from .discover import CHECKED_SUFFIXES, discover
-from .errors import BiaslspError, InputTooLargeError
-from .findings import Finding, findings, line_starts
-from .labels import EXPLANATIONS, LABELS, TITLES, doc_url
-from .limits import DEFAULT_MAX_CHARS
-from .markup import Format, guess_format
-from .types import Analysis, Summary
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_FIXES = 3
@@ -198,7 +199,7 @@ class _Server:
     def analyze(self, name: str, text: str, fmt: Format, rewrites: bool) -> Analysis | None:
         from biaslsp.lsp.remote import RemoteCancelled, RemoteError, RemoteUnavailable
 
-        from .summary import summarize
+        from biaslsp.models.summary import summarize
 
         if self.down:
             return None
@@ -244,7 +245,7 @@ def run(args: argparse.Namespace) -> int:
             analysis = server.analyze(name, text, fmt, not args.no_rewrites) if server else None
             if analysis is None:
                 if engine is None:
-                    from .engine import default_engine  # spaCy and the model: only once there is text to check
+                    from biaslsp.models.engine import default_engine  # spaCy and the model: only once there is text to check
 
                     engine = default_engine()
                 analysis = engine.analyze(text, fmt=fmt, rewrites=not args.no_rewrites)

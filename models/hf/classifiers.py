@@ -17,9 +17,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import ModelLoadError
-from .hf_common import MAX_INPUT_TOKENS, load_model, load_tokenizer, model_dir, short_name
-from .labels import LABELS
+from ..errors import ModelLoadError
+from ..labels import LABELS
+from .common import MAX_INPUT_TOKENS, load_model, load_tokenizer, model_dir, short_name
 
 BATCH = 32
 _SPLIT = re.compile(r"[,;\n|]+")

@@ -20,10 +20,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import ModelLoadError
-from .hf_common import MAX_INPUT_TOKENS, load_model, load_tokenizer, model_dir, short_name
-from .labels import EXPLANATIONS, LABELS
-from .types import Span
+from ..errors import ModelLoadError
+from ..labels import EXPLANATIONS, LABELS
+from ..types import Span
+from .common import MAX_INPUT_TOKENS, load_model, load_tokenizer, model_dir, short_name
 
 DEFINITIONS_ENV = "BIASLSP_DEFINITIONS"
 MAX_DEFINITION_CHARS = 600  # a definition file is data: keep a stray large file from eating the prompt

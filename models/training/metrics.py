@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .labels import EVAL_LABELS, NEUTRAL
+from ..labels import EVAL_LABELS, NEUTRAL
 
 
 def with_neutral(labels: frozenset[str] | set[str] | Sequence[str]) -> set[str]:

@@ -1,7 +1,7 @@
 """Find the words that carry each of a sentence's bias labels, one span (or more) per label.
 
 For each flagged label, in this order, the first source that finds something wins:
-1. strong curated phrases (models/consistency.py), which also forced the label;
+1. strong curated phrases (models/detection/consistency.py), which also forced the label;
 2. the term table (curated and data-derived terms of that label);
 3. the model itself: the token attention heads' weights for that label
    (`token_attention`, the embedded model), the highest-weighted run of adjacent words;
@@ -20,11 +20,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .backends import Classifier
+from ..backends import Classifier
+from ..labels import EXPLANATIONS
+from ..types import Span
 from .consistency import strong_hits
-from .labels import EXPLANATIONS
 from .terms import TermTable
-from .types import Span
 
 _WORD = re.compile(r"[\w'’/-]+", re.UNICODE)
 OCCLUSION_WINDOW = 3

@@ -5,12 +5,12 @@ holds sentence-level labels made by hand with the category definitions (see its 
 keyed by data file, row and character offsets (never the text). This module picks the
 sentences to label and scores the engine's flags against the adjudicated labels:
 
-    python -m biaslsp.models.real_precision select --rows 120   # candidates to label (prints JSONL)
-    python -m biaslsp.models.real_precision score                # precision of the flags, dev and test
+    python -m biaslsp.models.training.real_precision select --rows 120   # candidates to label (prints JSONL)
+    python -m biaslsp.models.training.real_precision score                # precision of the flags, dev and test
 
 A flag is a (sentence, label) the engine reports; it is right when the adjudicated labels of
 the sentence contain the label. "before" is the model alone (thresholds only), "after" the
-engine with its phrase rules (models/consistency.py).
+engine with its phrase rules (models/detection/consistency.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import json
 import sys
 from pathlib import Path
 
-ANNOTATIONS = Path(__file__).resolve().parent / "annotations" / "real_sentences.jsonl"
+ANNOTATIONS = Path(__file__).resolve().parent.parent / "annotations" / "real_sentences.jsonl"
 MACHINE = "train-gpt4o-machine-labelled.parquet"
 
 
@@ -43,10 +43,10 @@ def select(data: Path, rows: int, seed: int, unflagged: int) -> list[dict]:
     selection does not favour the build being judged."""
     import random
 
-    from .consistency import safe_ranges, strong_hits
-    from .labels import LABELS
-    from .segment import split_sentences
-    from .terms import load_terms
+    from ..detection.consistency import safe_ranges, strong_hits
+    from ..detection.terms import load_terms
+    from ..labels import LABELS
+    from ..text.segment import split_sentences
 
     terms = load_terms()
     texts = _texts(data, MACHINE)
@@ -81,7 +81,7 @@ def _figures(items: list[dict], flags: list[tuple[str, ...]]) -> dict:
 
 def score(data: Path) -> dict:
     """Precision (and recall) of the flags before (model and thresholds only) and after (engine), per split."""
-    from .engine import default_engine
+    from ..engine import default_engine
 
     engine = default_engine()
     items = load()
@@ -99,7 +99,7 @@ def score(data: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     from .data import data_dir
 
-    p = argparse.ArgumentParser(prog="python -m biaslsp.models.real_precision")
+    p = argparse.ArgumentParser(prog="python -m biaslsp.models.training.real_precision")
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("select")
     s.add_argument("--rows", type=int, default=60)

@@ -2,12 +2,12 @@
 
 Steps, all on CPU:
 1. Split every training passage into sentences (the same segmenter the engine uses) and
-   derive sentence targets (models/data.py).
+   derive sentence targets (models/training/data.py).
 2. Run the frozen MiniLM encoder from the pip package over them and keep its token states.
 3. Train two multiple-instance heads: a passage is positive for a label when its most
    biased sentence is (max-pooling over its sentences), plus direct targets for
    sentences that quote the annotators' phrases. One head reads token states (attention
-   pooling, models/token_head.py; three of them from different seeds, averaged), the
+   pooling, models/embedded/token_head.py; three of them from different seeds, averaged), the
    other TF-IDF n-grams (a linear model).
 4. The training files are synthetic, but users write real job ads: the val split's 207
    human-checked real passages are the only in-domain labels, so they join training
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedded import combine
-from .labels import LABELS
+from ..embedded.classifier import combine
+from ..labels import LABELS
 from .metrics import prf, with_neutral
 
 SEED = 13
@@ -61,7 +61,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-augment", action="store_true", help="leave out the sentences made from the curated terms")
     p.add_argument("--no-val", action="store_true", help="keep val.parquet out of training (the shipped model trains on it, judged by 5-fold cross-validation)")
     p.add_argument("--real-negatives", type=int, default=0, metavar="N",
-                   help="add N sentences of real job ads with no bias signal as negatives (models/data.py: real_negatives)")
+                   help="add N sentences of real job ads with no bias signal as negatives (models/training/data.py: real_negatives)")
     p.add_argument("--limit", type=int, help="train on the first N passages only (a quick smoke run, not the shipped model)")
 
 
@@ -95,7 +95,7 @@ def token_states(texts: list[str], cache: Path | None) -> TokenStates:
     """Frozen MiniLM token states of each sentence, cached by the hash of the sentence list."""
     import torch
 
-    from .torch_embedded import TorchEmbeddedClassifier, load_base
+    from ..embedded.torch_reference import TorchEmbeddedClassifier, load_base
 
     if not texts:
         return TokenStates(np.zeros((0, 384), dtype=np.float16), np.zeros(0, dtype=np.int64))
@@ -205,7 +205,7 @@ def fit_heads(tokens: TokenStates, tfidf, bags: Bags, epochs: int, heads: int = 
     """The token head (`heads` members, seeds SEED, SEED+1, ...) and the lexical half, trained on `bags`."""
     import torch
 
-    from .token_head import make_head_ensemble, make_token_head
+    from ..embedded.token_head import make_head_ensemble, make_token_head
 
     members = []
     for i in range(heads):
@@ -299,10 +299,10 @@ def run(args: argparse.Namespace) -> int:
     from safetensors.torch import save_file
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    from ..detection.terms import build_term_table
+    from ..embedded.lexical import TOKEN, LexicalModel
+    from ..errors import BiaslspError
     from .data import TRAIN_FILES, VAL_FILE, augmented_examples, real_negatives, data_dir, read_passages, read_phrase_examples, read_training_passages, sentence_examples
-    from .errors import BiaslspError
-    from .lexical import TOKEN, LexicalModel
-    from .terms import build_term_table
 
     torch.manual_seed(SEED)
     try:
@@ -396,7 +396,7 @@ def run(args: argparse.Namespace) -> int:
         },
     }
     (out / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
-    from .onnx_export import export
+    from ..embedded.onnx_export import export
 
     export(out)  # the encoder files the default (torch-free) path runs on
     _log(f"model written to {out}")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .curated_terms import CURATED
 
-WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 
 
 @dataclass(frozen=True, slots=True)

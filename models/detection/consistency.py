@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .labels import LABELS
+from ..labels import LABELS
 from .terms import TermTable
 
 _AGE_NUMBER = r"(?:1[6-9]|[2-6]\d)"

@@ -2,10 +2,10 @@
 blended with a TF-IDF n-gram model, on onnxruntime + tokenizers + numpy.
 
 Everything it reads ships in models/weights/: the encoder as `encoder.onnx` + `embeddings.safetensors`
-(all-MiniLM-L6-v2, weight-only 8-bit, written by `biaslsp export-onnx`, models/onnx_export.py),
+(all-MiniLM-L6-v2, weight-only 8-bit, written by `biaslsp export-onnx`, models/embedded/onnx_export.py),
 `tokenizer.json`, the heads (`classifier.safetensors`) and the lexical model. No torch: loading
 takes well under a second where torch + transformers took ~10 s. The torch original
-(models/torch_embedded.py) is what training encodes with and what tests compare against.
+(models/embedded/torch_reference.py) is what training encodes with and what tests compare against.
 
 The two halves see different things: the encoder the meaning ("young company" vs "young
 candidates"), the n-grams exact wording; their averaged probabilities beat either alone on the
@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ModelLoadError
-from .labels import LABELS
+from ..errors import ModelLoadError
+from ..labels import LABELS
 from .lexical import LexicalModel
 
-WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 MAX_TOKENS = 96
 BATCH = 32
 ENCODER_FILE, EMBEDDINGS_FILE, TOKENIZER_FILE = "encoder.onnx", "embeddings.safetensors", "tokenizer.json"
@@ -69,7 +69,7 @@ class Encoder:
 
 
 class HeadEnsemble:
-    """The attention-pooling token heads (models/token_head.py) in numpy, for inference.
+    """The attention-pooling token heads (models/embedded/token_head.py) in numpy, for inference.
 
     Each head maps every token to a logit and an attention score per label; a per-label
     softmax over the sentence's tokens weights the logits. The ensemble's probability is the

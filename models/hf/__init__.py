@@ -1,0 +1,1 @@
+"""Hugging Face backends (local model directories only): classifiers and a generative rewriter."""

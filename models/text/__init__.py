@@ -1,0 +1,1 @@
+"""Text in: sentences with exact character offsets, and Markdown/HTML masked to its prose."""
