@@ -110,7 +110,7 @@ def test_grammar_check_accepts_good_sentences(sentence):
         ("We will give her a laptop on day one.", "We will give them a laptop on day one."),
         ("We welcome physically challenged applicants.", "We welcome applicants with disabilities."),
         ("Our team of rockstar developers works hard and plays hard, and we are looking for a digital native to join our tribe.",
-         "Our team of skilled developers works well together, and we are looking for someone proficient with digital tools to join our team."),
+         "Our team of skilled developers works well together, and we are looking for someone proficient with digital tools to join us."),
         ("Must be able-bodied.", "Must be able to perform the essential duties of the role, with or without reasonable accommodation."),
     ],
 )

@@ -156,7 +156,7 @@ def test_embed_contract(engine):
 JOB_AD_TOP = {
     "We are a young, fast-growing fintech startup.": "We are a fast-growing fintech startup.",
     "Our team of rockstar developers works\nhard and plays hard, and we are looking for a digital native to join our tribe.":
-        "Our team of skilled developers works well together, and we are looking for someone proficient with digital tools to join our team.",
+        "Our team of skilled developers works well together, and we are looking for someone proficient with digital tools to join us.",
     "He/she will work closely with product managers and designers.": "They will work closely with product managers and designers.",
     "Native English speaker with excellent communication skills.": "Fluent in English with excellent communication skills.",
     "Must be able to lift 50 pounds and stand for long periods during on-site visits.":
