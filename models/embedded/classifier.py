@@ -202,14 +202,7 @@ class EmbeddedClassifier:
 
     def attribute(self, sentence: str, labels: Sequence[str]) -> list[tuple[int, int, str]]:
         """Which words carry each label, from the lexical half's n-gram weights (no extra model run)."""
-        if self.lexical is None:
-            return []
-        out = []
-        for label in labels:
-            found = self.lexical.strongest_ngram(sentence, self.labels.index(label))
-            if found:
-                out.append((found[0], found[1], label))
-        return out
+        return self.lexical.attribute(sentence, labels, self.labels) if self.lexical is not None else []
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

@@ -47,6 +47,15 @@ class LexicalModel:
                 out[i] += vals @ self.weight[idx]
         return out
 
+    def attribute(self, sentence: str, labels: Sequence[str], order: Sequence[str]) -> list[tuple[int, int, str]]:
+        """(start, end, label) of the strongest n-gram of each label (`order`: the model's label order)."""
+        out = []
+        for label in labels:
+            found = self.strongest_ngram(sentence, list(order).index(label))
+            if found:
+                out.append((found[0], found[1], label))
+        return out
+
     def strongest_ngram(self, sentence: str, label: int) -> tuple[int, int] | None:
         """Character range of the 1-2-gram that adds most to `label`'s logit (None if none adds)."""
         words = [(m.start(), m.end(), m.group().lower()) for m in TOKEN.finditer(sentence)]
