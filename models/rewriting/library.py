@@ -122,27 +122,28 @@ class PatternLibrary:
         width = max(len(r.replace) if r.replace else 1 for r in matched)
         out: list[str] = []
         for k in range(max(width, 1)):
-            text = sentence
-            for rule in matched:
-                text = self._apply(rule, text, k)
-            text = tidy(text, sentence)
+            text = self._apply_all(matched, sentence, k)
             if text != sentence and text not in out:
                 out.append(text)
             if len(out) >= n:
                 break
         if out and any(isinstance(r, PronounRule) for r in matched) and addresses_reader(sentence):
-            text = sentence
-            for rule in matched:
-                text = rule.apply(text, you=True) if isinstance(rule, PronounRule) else self._apply(rule, text, 0)
-            text = tidy(text, sentence)
+            text = self._apply_all(matched, sentence, 0, you=True)
             if text != sentence and text not in out:
                 out.insert(1, text)  # the reference's alternative: 'You will ...' after 'They will ...'
                 out = out[:n]
         return Plan(tuple(out), tuple(matched), guidance)
 
-    def _apply(self, rule: Rule, text: str, k: int) -> str:
+    def _apply_all(self, matched: list[Rule], sentence: str, k: int, *, you: bool = False) -> str:
+        """The sentence with every matched rule applied in order (replacement `k` of each), tidied."""
+        text = sentence
+        for rule in matched:
+            text = self._apply(rule, text, k, you=you)
+        return tidy(text, sentence)
+
+    def _apply(self, rule: Rule, text: str, k: int, *, you: bool = False) -> str:
         if isinstance(rule, PronounRule):
-            return rule.apply(text)
+            return rule.apply(text, you=you)
         template = rule.replace[min(k, len(rule.replace) - 1)]
         return rule.regex.sub(lambda m: self._expand(m, template, text, title=rule.id.startswith("title.")), text)
 
@@ -223,7 +224,6 @@ def _upper_first(text: str) -> str:
     """Capitalise the first letter after any leading space, bullet, quote or bracket."""
     i = _LEAD.match(text).end()  # type: ignore[union-attr]
     return text[:i] + text[i : i + 1].upper() + text[i + 1 :]
-
 
 
 # -- pronouns -------------------------------------------------------------
