@@ -159,4 +159,5 @@ def test_a_folder_without_the_onnx_files_says_how_to_make_them(tmp_path):
 
 def test_the_shipped_model_files_stay_small():
     sizes = {p.name: p.stat().st_size for p in WEIGHTS_DIR.iterdir()}
-    assert max(sizes.values()) < 16_000_000 and sum(sizes.values()) < 30_000_000, sizes
+    # every file under 16 MB (what a lent machine hands back); float16 encoder weights in two halves
+    assert max(sizes.values()) < 16_000_000 and sum(sizes.values()) < 40_000_000, sizes

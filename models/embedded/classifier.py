@@ -2,7 +2,7 @@
 blended with a TF-IDF n-gram model, on onnxruntime + tokenizers + numpy.
 
 Everything it reads ships in models/weights/: the encoder as `encoder.onnx` + `embeddings.safetensors`
-(all-MiniLM-L6-v2, weight-only 8-bit, written by `biaslsp export-onnx`, models/embedded/onnx_export.py),
+(all-MiniLM-L6-v2, weights stored as float16, arithmetic float32, written by `biaslsp export-onnx`, models/embedded/onnx_export.py),
 `tokenizer.json`, the heads (`classifier.safetensors`) and the lexical model. No torch: loading
 takes well under a second where torch + transformers took ~10 s. The torch original
 (models/embedded/torch_reference.py) is what training encodes with and what tests compare against.
@@ -30,6 +30,7 @@ WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 MAX_TOKENS = 96
 BATCH = 32
 ENCODER_FILE, EMBEDDINGS_FILE, TOKENIZER_FILE = "encoder.onnx", "embeddings.safetensors", "tokenizer.json"
+WEIGHT_FILES = ("encoder-weights-1.bin", "encoder-weights-2.bin")  # the encoder's float16 weights (onnx_export.py)
 
 
 class Encoder:
@@ -40,7 +41,7 @@ class Encoder:
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
-        missing = [n for n in (ENCODER_FILE, EMBEDDINGS_FILE, TOKENIZER_FILE) if not (folder / n).is_file()]
+        missing = [n for n in (ENCODER_FILE, *WEIGHT_FILES, EMBEDDINGS_FILE, TOKENIZER_FILE) if not (folder / n).is_file()]
         if missing:
             raise ModelLoadError(f"{folder} has no {', '.join(missing)} (run `biaslsp export-onnx --model {folder}`)")
         table = load_file(str(folder / EMBEDDINGS_FILE))
