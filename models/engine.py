@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from .backends import Classifier, Rewriter
 from .detection.consistency import adjust_labels
-from .detection.spans import find_spans_batch
+from .detection.spans import find_spans_batch, rule_spans, term_spans
 from .detection.terms import TermTable, load_terms
 from .errors import InputTooLargeError, InvalidInputError
 from .labels import EXPLANATIONS, LABELS
@@ -53,6 +53,7 @@ class Engine:
         max_chars: int = DEFAULT_MAX_CHARS,
         cache_size: int = 20_000,
         candidates: int = DEFAULT_CANDIDATES,
+        evidence_gate: float | None = None,
     ) -> None:
         self.classifier = classifier
         self.terms = terms or load_terms()
@@ -64,8 +65,11 @@ class Engine:
         self.thresholds = {**classifier.thresholds, **(thresholds or {})}
         self.max_chars = max_chars
         self.candidates = candidates
+        # a label no listed term or phrase rule backs is flagged only at this model score or above
+        # (None: at its threshold, like any other); the model's calibration, so the model says it
+        self.evidence_gate = evidence_gate if evidence_gate is not None else getattr(classifier, "evidence_gate", None)
         # what a cached result depends on besides the sentence; the thresholds are fixed per engine
-        self.model_key = f"{classifier.name}|{rewriter.name}|{sorted(self.thresholds.items())}"
+        self.model_key = f"{classifier.name}|{rewriter.name}|{sorted(self.thresholds.items())}|{self.evidence_gate}"
         self._cache: OrderedDict[tuple[str, str], SentenceResult] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -101,9 +105,21 @@ class Engine:
 
     def labels_of(self, sentence: str, scores: dict[str, float]) -> tuple[str, ...]:
         """A sentence's labels: the model's, adjusted by the phrase-level rules (models/detection/consistency.py),
-        so the same phrase gets the same verdict in any sentence and a rewrite is judged alike."""
+        so the same phrase gets the same verdict in any sentence and a rewrite is judged alike.
+
+        Then the evidence gate: on real job ads the model's flags with no listed term or phrase
+        rule behind them were wrong 9 times in 10 (models/annotations), so such a label needs a
+        score of at least `evidence_gate`."""
         adjusted = adjust_labels(sentence, self.labels_for(scores), self.terms)
-        return tuple(l for l in adjusted if self.thresholds.get(l, 0.5) < 1.0)  # a threshold of 1 turns a label off, rules included
+        adjusted = tuple(l for l in adjusted if self.thresholds.get(l, 0.5) < 1.0)  # a threshold of 1 turns a label off, rules included
+        gate = self.evidence_gate
+        if gate is None or not adjusted:
+            return adjusted
+        unsure = [l for l in adjusted if scores.get(l, 0.0) < gate]
+        if not unsure:
+            return adjusted
+        backed = {s.label for s in rule_spans(sentence, unsure) + term_spans(sentence, unsure, self.terms)}
+        return tuple(l for l in adjusted if l not in unsure or l in backed)
 
     def rewrite(self, sentence: str, *, labels: Sequence[str] | None = None, n: int | None = None) -> list[Rewrite]:
         """Verified rewrite candidates for one sentence, best first."""

@@ -204,3 +204,33 @@ def test_head_ensemble_averages_its_members_probabilities():
     assert torch.allclose(together, torch.stack(alone).mean(0), atol=1e-6)
     assert not torch.allclose(together, alone[0], atol=1e-3)
     assert torch.equal(single, members[0](states, segments, 3))
+
+
+# the model flags these at its thresholds, but no listed term or phrase rule backs the label and
+# its score is under the evidence gate (each was a wrong flag or a good rewrite rejected)
+UNBACKED = [
+    ("Become a member of an international team of scientists with expertise in chemistry.", "age"),
+    ("We are looking for a dynamic & motivated person who will enjoy servicing new & existing customers.", "age"),
+]
+
+
+@pytest.mark.parametrize(("sentence", "label"), UNBACKED)
+def test_a_label_only_the_model_gives_needs_a_sure_score(engine, sentence, label):
+    score = engine.score([sentence])[0][label]
+    assert engine.thresholds[label] <= score < engine.evidence_gate  # flagged by the threshold alone
+    assert label not in engine.analyze_sentences([sentence], rewrites=False)[0].labels
+    ungated = Engine(engine.classifier, terms=engine.terms, evidence_gate=0.0)
+    assert label in ungated.analyze_sentences([sentence], rewrites=False)[0].labels
+
+
+def test_a_listed_term_keeps_a_low_scored_label(engine):
+    sentence = "You are a highly confident, passionate, people-oriented individual who operates with high urgency."
+    score = engine.score([sentence])[0]["masculine"]
+    r = engine.analyze_sentences([sentence], rewrites=False)[0]
+    assert score < engine.evidence_gate and "masculine" in r.labels
+    assert any(s.label == "masculine" and s.text == "confident" for s in r.spans)
+
+
+def test_the_shipped_model_sets_its_evidence_gate():
+    config = json.loads((WEIGHTS_DIR / "config.json").read_text(encoding="utf-8"))
+    assert EmbeddedClassifier.load().evidence_gate == config["evidence_gate"] > max(config["thresholds"].values())

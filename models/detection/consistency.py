@@ -50,9 +50,12 @@ STRONG: dict[str, tuple[str, ...]] = {
     "disability": (
         r"able[\s-]bodied",
         r"must\s+be\s+able\s+to\s+(?:lift|carry|stand|walk|see|hear|climb|kneel)",
+        # a weight to lift or carry is a physical requirement wherever it stands ("Can lift 25 lbs")
+        r"(?:lift|lifting|carry|carrying)\s+(?:up\s+to\s+|at\s+least\s+|a\s+minimum\s+of\s+)?\d+\s*(?:lbs?|pounds|kg|kilos?|kilograms)\b",
         r"physically\s+fit",
-        r"(?:good|perfect|excellent|20/20)\s+(?:eyesight|vision)",
-        r"excellent\s+hearing",
+        r"(?:good|perfect|excellent|normal|20/20|uncorrected)\s+(?:eyesight|vision|colou?r\s+vision)",
+        r"(?:excellent|good|perfect|normal)\s+hearing",
+        r"(?:vision|hearing)\s+in\s+the\s+normal\s+range",
         r"wheelchair[\s-]bound",
         r"confined\s+to\s+a\s+wheelchair",
         r"sanity\s+check",
@@ -68,7 +71,8 @@ STRONG: dict[str, tuple[str, ...]] = {
     "general": (
         r"cultur(?:e|al)\s+fit",
         r"ivy[\s-]league",
-        r"(?:top[\s-]tier|prestigious|elite)\s+(?:universit(?:y|ies)|schools?|colleges?)",
+        r"(?:top[\s-]tier|top[\s-]ranked|prestigious|elite)\s+(?:universit(?:y|ies)|schools?|colleges?|institutions?)",
+        r"top\s+(?:universities|schools|colleges)",  # plural: the candidates' schools, not an employer's "a top school"
         r"clean[\s-]shaven",
         r"(?:no|clean)\s+criminal\s+record",
         r"thick[\s-]skin(?:ned)?",

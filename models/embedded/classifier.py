@@ -129,6 +129,8 @@ class EmbeddedClassifier:
         self.config = config
         self.labels = tuple(config.get("labels", LABELS))
         self.thresholds = {l: float(config.get("thresholds", {}).get(l, 0.5)) for l in self.labels}
+        # model-only flags need this score (models/engine.py: Engine.labels_of); None: no gate
+        self.evidence_gate = None if config.get("evidence_gate") is None else float(config["evidence_gate"])
         self.name = f"embedded:{config.get('version', 'dev')}"
 
     @classmethod
