@@ -131,3 +131,45 @@ def test_segmenter_first_use_from_several_threads_at_once():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[3, 3, 3, 3] [] False False"
+
+
+def _whole(text: str) -> list[tuple[int, int]]:
+    """The text split in one spaCy pass, as before paragraphs were split and cached apart."""
+    from biaslsp.models.text.segment import _split_block
+
+    return [(s.start, s.end) for s in _split_block(text)]
+
+
+def test_paragraphs_split_apart_give_the_sentences_of_one_pass(data_folder):
+    from pathlib import Path
+
+    from biaslsp.models.training.data import VAL_FILE, read_passages
+
+    examples = [p.read_text(encoding="utf-8") for p in sorted((Path(__file__).parent.parent / "examples").iterdir())]
+    texts = examples + [p.text for p in read_passages(data_folder / VAL_FILE)]
+    assert sum("\n\n" in t for t in texts) > 100  # many have paragraphs to split
+    for text in texts:
+        assert [(s.start, s.end) for s in split_sentences(text)] == _whole(text), text[:200]
+
+
+@pytest.mark.parametrize("text", [
+    "1. \n \n 2. two 2. two", "\n\t\n\n   \n\n1. \n \n\nand more", "Wow!- item one \n \n1.\n\t\nHello there.",
+    "a\r\n\r\nb", "\n\n\n", "x\n \n", "End.\n\n" * 3 + "tail",
+])
+def test_odd_paragraph_breaks_keep_offsets(text):
+    sentences = split_sentences(text)
+    assert all(text[s.start : s.end] == s.text and s.text.strip() for s in sentences)
+    assert all(a.end <= b.start for a, b in zip(sentences, sentences[1:]))
+
+
+def test_an_edited_paragraph_is_split_afresh_and_the_others_reused():
+    from biaslsp.models.text import segment
+
+    first = "We are hiring.\nGreat team.\n\nRequirements:\n- five years of Python"
+    edited = first.replace("five years", "ten years") + "\n\nApply now. Thanks!"
+    split_sentences(first)
+    cached = dict(segment._block_cache)
+    got = split_sentences(edited)
+    assert [s.text for s in got] == ["We are hiring.", "Great team.", "Requirements:", "ten years of Python", "Apply now.", "Thanks!"]
+    assert segment._block_cache["We are hiring.\nGreat team."] is cached["We are hiring.\nGreat team."]  # reused, not re-split
+    assert [(s.start, s.end) for s in got] == _whole(edited)
