@@ -223,6 +223,14 @@ CURATED: dict[str, tuple[str, tuple[str, ...]]] = {
     "family man": ("sexuality", ("person with family commitments",)),
 }
 
+# (term, label) pairs the listed data gives that are ordinary job-ad words in that sense: they are
+# not used as evidence or offered as swaps ('make quick decisions' is not masculine coding; the
+# coded word is 'decisive', which stays)
+NOT_TERMS: frozenset[tuple[str, str]] = frozenset({
+    ("decision", "masculine"),
+    ("decisions", "masculine"),
+})
+
 # Sentences that use a listed word in a harmless sense, so the model learns the context
 # ("young company" is not age bias, "competitive salary" is not masculine coding).
 HARMLESS_CONTEXTS: tuple[str, ...] = (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .curated_terms import CURATED
+from .curated_terms import CURATED, NOT_TERMS
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 
@@ -91,7 +91,7 @@ def load_terms(folder: Path = WEIGHTS_DIR) -> TermTable:
     """The shipped table (built by `biaslsp train`) with the curated terms on top (they win)."""
     path = Path(folder) / "terms.json"
     shipped = TermTable.from_json(json.loads(path.read_text(encoding="utf-8"))).terms.values() if path.is_file() else []
-    return TermTable([*shipped, *curated_terms()])
+    return TermTable([t for t in shipped if (t.term.lower(), t.label) not in NOT_TERMS] + curated_terms())
 
 
 def build_term_table(passages, phrase_terms, folder: Path) -> TermTable:  # noqa: ANN001 - data.Passage list
@@ -114,7 +114,7 @@ def build_term_table(passages, phrase_terms, folder: Path) -> TermTable:  # noqa
     texts = [" " + " ".join(p.text.lower().split()) + " " for p in passages]
     kept = {(t.term.lower(), t.label): t for t in curated_terms()}
     for (term, label), suggestions in candidates.items():
-        if (term, label) in kept:
+        if (term, label) in kept or (term, label) in NOT_TERMS:
             continue
         regex = re.compile(_pattern(term), re.I)
         hits = [i for i, text in enumerate(texts) if term.split()[0] in text and regex.search(text)]

@@ -34,10 +34,28 @@ def tidy(text: str, original: str) -> str:
     t = _two_item_comma(t, original)
     lead = r"^(\s*(?:[-*\u2022]\s+)?)(?:,|\b(?:and|or)\b)\s*"  # left by dropping a first item, unless the author wrote it
     t = t if re.match(lead, original, flags=re.I) else re.sub(lead, r"\1", t, flags=re.I)
+    # a replacement equal to its neighbour in a pair: 'a supportive and nurturing' -> 'a supportive'
+    t = _repair(r"(?i)\b([\w-]+)(?:\s*,\s*|\s+)(?:and|or|&)\s+\1\b", r"\1", t, original)
+    t = _agree_who(t, original)
     t = _fix_articles(t, original)
     t = _repair(r"[ \t]{2,}", " ", t, original)
     t = t.strip() if not original[:1].isspace() else t
     return _capitalise(t, original)
+
+
+_WHO_VERB = {"is": "are", "has": "have", "was": "were"}
+
+
+def _agree_who(t: str, original: str) -> str:
+    """'candidates who is comfortable' (a replacement written for one person) -> 'who are'."""
+
+    def fix(m: re.Match[str]) -> str:
+        if m.group().lower() in original.lower() or not _plural_noun(m.group(1)):
+            return m.group()
+        verb = m.group(3)
+        return f"{m.group(1)} {m.group(2)} {_WHO_VERB[verb.lower()]}"
+
+    return re.sub(r"\b([A-Za-z]+)\s+(who|that)\s+(is|has|was)\b", fix, t)
 
 
 def _repair(pattern: str, repl: str, t: str, original: str) -> str:
@@ -101,6 +119,15 @@ def _capitalise(t: str, original: str) -> str:
     return t
 
 
+def _plural_noun(word: str) -> bool:
+    """'candidates', 'people' (a plural noun, by its lemma), not 'business' or 'analysis'."""
+    w = word.lower()
+    if w in {"people", "those", "these", "men", "women", "children", "staff"}:
+        return w != "staff"
+    nouns = lemmas(w).get("NOUN", ())
+    return w.endswith("s") and not w.endswith(("ss", "us", "is", "ics")) and bool(nouns) and w not in nouns
+
+
 def _new(pattern: str, candidate: str, original: str, flags: int = re.I) -> list[str]:
     """Matches of `pattern` in the candidate that the original does not have."""
     had = {m.group().lower() for m in re.finditer(pattern, original, flags)}
@@ -137,6 +164,11 @@ def problems(candidate: str, original: str) -> list[str]:
         out.append(f"two 'and's in one list {bad!r}")
     for bad in _new(r"\b(\w+)\s+\1\b", c, original):
         out.append(f"doubled word {bad!r}")
+    for bad in _new(r"\b([\w-]+)\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or|&)\s+)\1\b", c, original):  # 'supportive and supportive'
+        out.append(f"one word coordinated with itself {bad!r}")
+    for m in re.finditer(r"\b([A-Za-z]+)\s+(?:who|that)\s+(is|has|was)\b", c):
+        if m.group().lower() not in original.lower() and _plural_noun(m.group(1)):
+            out.append(f"plural subject with a singular verb {m.group()!r}")
     for bad in _new(r"\b(?:a|an|the)\s+(?:[\w-]+\s+)?(?:a|an|the)\b", c, original):
         out.append(f"two articles {bad!r}")
     for bad in _new(r"\b(?:" + "|".join(_DANGLING) + r")\s*(?:[.;:!?)]|$)", c, original):

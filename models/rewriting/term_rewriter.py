@@ -120,7 +120,17 @@ def _droppable(sentence: str, span: Span) -> bool:
     if len(span.text.split()) > 2:
         return False
     before, after = sentence[: span.start], sentence[span.end :]
-    return bool(re.match(r"^\s*(?:,|and\b|or\b)", after) or re.search(r"(?:,|\band|\bor)\s*$", before))
+    nxt = re.match(r"^\s*(?:,\s*)?(?:(?:and|or)\s+)?([A-Za-z][\w-]*)", after) if re.match(r"^\s*(?:,|and\b|or\b)", after) else None
+    if nxt and _verb_not_adjective(nxt.group(1)):
+        return False  # 'the physically handicapped and includes ...': a clause follows, not another item
+    return bool(nxt or re.search(r"(?:,|\band|\bor)\s*$", before))
+
+
+def _verb_not_adjective(word: str) -> bool:
+    from .inflection import lemmas
+
+    pos = lemmas(word)  # participles ('motivated', 'driven', 'caring') can be the next item of a list
+    return "VERB" in pos and "ADJ" not in pos and "NOUN" not in pos and not word.lower().endswith(("ed", "en", "ing"))
 
 
 def _non_overlapping(spans: Sequence[Span]) -> list[Span]:

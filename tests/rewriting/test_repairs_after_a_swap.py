@@ -1,0 +1,86 @@
+"""What a swap or a drop can break, and what the engine offers instead (found reading the engine's
+top rewrites of flagged sentences from unseen train/val passages; every sentence here is invented
+in the same shape, none is data text)."""
+
+from __future__ import annotations
+
+import pytest
+
+from biaslsp.models.detection.consistency import strong_hits
+from biaslsp.models.rewriting import problems
+
+
+def top(engine, sentence: str) -> str | None:
+    r = engine.analyze_sentences([sentence])[0]
+    assert r.labels, sentence
+    return r.rewrites[0].text if r.rewrites else None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # the swap equals its neighbour: the pair collapses, never 'supportive and supportive'
+        ("Help us build a supportive and nurturing environment for new starters.", "Help us build a supportive environment for new starters."),
+        ("Supportive and nurturing work environment.", "Supportive work environment."),
+        # a replacement written for one person agrees with a plural antecedent
+        ("Preference for candidates who grew up with Greek as their primary language.",
+         "Preference for candidates who are comfortable using Greek as their primary language."),
+        # a list of physical verbs gets the accommodation clause, not a swapped verb
+        ("The driver may be required to stand, walk, and sit during deliveries.",
+         "The driver may be required to stand, walk, and sit during deliveries, with or without reasonable accommodation."),
+        # a place or a firm is not 'motivated and enthusiastic': the age word goes
+        ("A youthful and dynamic workplace with flexible hours.", "A dynamic workplace with flexible hours."),
+    ],
+)
+def test_the_offered_rewrite(engine, sentence, expected):
+    assert top(engine, sentence) == expected
+
+
+def test_an_item_is_dropped_from_a_list_but_not_before_a_clause():
+    """'the physically handicapped and includes' -> never 'the physically includes'."""
+    from biaslsp.models.rewriting.term_rewriter import TermRewriter
+    from biaslsp.models.types import Span
+
+    def drops(sentence: str, word: str) -> list[str]:
+        start = sentence.index(word)
+        span = Span(start, start + len(word), "disability", word, "lexicon")
+        return [c for c in TermRewriter().candidates(sentence, [span], 5) if word not in c and len(c) < len(sentence) - len(word) + 3]
+
+    assert drops("Our office accommodates the physically handicapped and includes two flights of stairs.", "handicapped") == []
+    assert drops("We want a disabled, motivated team.", "disabled") == ["We want a motivated team."]
+
+
+@pytest.mark.parametrize(
+    ("candidate", "original", "fault"),
+    [
+        ("A supportive and supportive team.", "A supportive and nurturing team.", "coordinated with itself"),
+        ("Calm, calm and patient.", "Gentle, calm and patient.", "coordinated with itself"),
+        ("Candidates who is fluent in Greek.", "Candidates who grew up speaking Greek.", "plural subject"),
+    ],
+)
+def test_grammar_names_the_fault(candidate, original, fault):
+    assert any(fault in p for p in problems(candidate, original))
+
+
+def test_a_singular_antecedent_is_no_fault():
+    assert problems("A person who is fluent in Greek.", "A person who grew up speaking Greek.") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        ("Can lift 25 lbs", "disability"),
+        ("Lifting up to 20 kg boxes daily.", "disability"),
+        ("Must have normal vision.", "disability"),
+        ("Hearing in the normal range.", "disability"),
+        ("Degree from a top-ranked school preferred.", "general"),
+        ("Graduates of top universities only.", "general"),
+    ],
+)
+def test_strong_phrases_flag_wherever_they_stand(sentence, label):
+    assert label in {h.label for h in strong_hits(sentence)}
+
+
+@pytest.mark.parametrize("sentence", ["Join a top school in the region.", "We are a top 10 school.", "Lift your career."])
+def test_an_employer_calling_itself_top_is_not_flagged_by_rule(sentence):
+    assert not strong_hits(sentence)
