@@ -62,6 +62,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-val", action="store_true", help="keep val.parquet out of training (the shipped model trains on it, judged by 5-fold cross-validation)")
     p.add_argument("--real-negatives", type=int, default=0, metavar="N",
                    help="add N sentences of real job ads with no bias signal as negatives (models/training/data.py: real_negatives)")
+    p.add_argument("--oof", metavar="FILE", help="also write the out-of-fold sentence scores of the rotating passages (.npz) for threshold and gating studies")
     p.add_argument("--limit", type=int, help="train on the first N passages only (a quick smoke run, not the shipped model)")
 
 
@@ -256,6 +257,7 @@ def out_of_fold(tokens: TokenStates, tfidf, bags: Bags, always: np.ndarray, rota
     """
     fold = np.random.default_rng(SEED).integers(0, folds, len(rotating))
     oof = {mode: np.zeros((len(rotating), len(LABELS)), dtype=np.float32) for mode in BLENDS}
+    sentences = {mode: {} for mode in BLENDS}  # rotating index -> that passage's sentence probabilities
     for k in range(folds):
         seen = np.concatenate([always] + [rotating[fold != k]] * repeat)
         head, lex = fit_heads(tokens, tfidf, bags.subset(seen), epochs, heads)
@@ -267,9 +269,24 @@ def out_of_fold(tokens: TokenStates, tfidf, bags: Bags, always: np.ndarray, rota
             for i in held:
                 n = len(bags.members[rotating[i]])
                 oof[mode][i] = probs[at : at + n].max(0)
+                sentences[mode][i] = probs[at : at + n]
                 at += n
         _log(f"fold {k + 1}/{folds} done")
-    return oof, fold
+    return oof, fold, sentences
+
+
+def save_oof(path: Path, rotating: np.ndarray, fold: np.ndarray, sentences: dict[int, np.ndarray], bags: Bags) -> None:
+    """Out-of-fold sentence probabilities keyed by bag (passage index in training order) and member
+    row, so a study can rebuild passage labels under another decision rule (no text is written)."""
+    bag, row, probs = [], [], []
+    for i, p in sorted(sentences.items()):
+        members = bags.members[rotating[i]]
+        bag += [int(rotating[i])] * len(members)
+        row += list(map(int, members))
+        probs.append(p)
+    np.savez_compressed(path, bag=np.array(bag), row=np.array(row), fold=fold, rotating=rotating,
+                        probs=np.concatenate(probs) if probs else np.zeros((0, len(LABELS)), np.float32), labels=np.array(LABELS))
+    _log(f"out-of-fold sentence scores written to {path}")
 
 
 def cross_fitted(scores: np.ndarray, y: np.ndarray, fold: np.ndarray, synthetic: np.ndarray) -> dict:
@@ -352,7 +369,7 @@ def run(args: argparse.Namespace) -> int:
         always, rotating, folds, repeat = np.concatenate([train_bags, extra_bags]), val_bags, VAL_FOLDS, VAL_REPEAT
     else:
         always, rotating, folds, repeat = extra_bags, train_bags, FOLDS, 1
-    oof, fold = out_of_fold(tokens, tfidf, bags, always, rotating, folds, repeat, args.epochs, args.heads)
+    oof, fold, oof_sentences = out_of_fold(tokens, tfidf, bags, always, rotating, folds, repeat, args.epochs, args.heads)
     y_rot = y[rotating]
     synthetic = np.array([labelled[i].synthetic for i in rotating], dtype=bool)
     best = None
@@ -364,6 +381,8 @@ def run(args: argparse.Namespace) -> int:
     blend, cv_metrics = best
     thresholds = tune_thresholds(oof[blend], y_rot)
     _log(f"chose blend {blend}; thresholds {thresholds}")
+    if args.oof:
+        save_oof(Path(args.oof), rotating, fold, oof_sentences[blend], bags)
 
     head, lex = fit_heads(tokens, tfidf, bags.subset(np.concatenate([train_bags, extra_bags] + [val_bags] * repeat)), args.epochs, args.heads)
     save_file({f"head.{k}": v.detach().half().contiguous() for k, v in head.state_dict().items()}, str(out / "classifier.safetensors"))
