@@ -30,6 +30,24 @@ def top(engine, sentence: str) -> str | None:
          "The driver may be required to stand, walk, and sit during deliveries, with or without reasonable accommodation."),
         # a place or a firm is not 'motivated and enthusiastic': the age word goes
         ("A youthful and dynamic workplace with flexible hours.", "A dynamic workplace with flexible hours."),
+        # two coded words, one neutral one
+        ("Greenfield School is seeking a warm and nurturing Teaching Assistant to join our team.",
+         "Greenfield School is seeking a supportive Teaching Assistant to join our team."),
+        ("The ideal candidate will possess strong leadership skills and the ability to make bold decisions under pressure.",
+         "The ideal candidate will possess strong leadership skills and the ability to make sound decisions under pressure."),
+        # the language level, not the upbringing
+        ("Must have been raised speaking Dutch.", "Must be fluent in Dutch."),
+        ("Preference for candidates who grew up speaking Finnish.", "Preference for candidates fluent in Finnish."),
+        # the task, with or without accommodation
+        ("Requires excellent motor skills for handling parcels and operating scanners.",
+         "The role involves handling parcels and operating scanners, with or without reasonable accommodation."),
+        ("We are looking for a mature and ambitious manager eager to take the next step.",
+         "We are looking for a responsible and motivated manager eager to take the next step."),
+        # a preference for one group becomes an open welcome
+        ("We are particularly interested in candidates from the LGBTQ+ community.",
+         "We are particularly interested in candidates of all sexual orientations and gender identities."),
+        ("We actively seek to recruit LGBTQ+ individuals to strengthen our team.",
+         "We actively seek to recruit individuals of all sexual orientations and gender identities to strengthen our team."),
     ],
 )
 def test_the_offered_rewrite(engine, sentence, expected):
