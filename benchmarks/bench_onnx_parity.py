@@ -1,4 +1,4 @@
-"""How far the shipped ONNX encoder (weight-only 8-bit) moves the embedded model's scores from
+"""How far the shipped ONNX encoder (float16-stored weights) moves the embedded model's scores from
 the torch fp32 original, and how many labels it flips.
 
     python benchmarks/bench_onnx_parity.py [--data ../shared/data] [--sentences 3000]

@@ -40,6 +40,24 @@ def explain(labels: Iterable[str]) -> str:
     return " ".join(EXPLANATIONS[l] for l in labels if l in EXPLANATIONS)
 
 
+def decide_labels(
+    sentence: str, scores: dict[str, float], thresholds: dict[str, float], terms: TermTable, evidence_gate: float | None
+) -> tuple[str, ...]:
+    """A sentence's labels: the model's at its thresholds, adjusted by the phrase-level rules
+    (models/detection/consistency.py), so the same phrase gets the same verdict in any sentence
+    and a rewrite is judged alike; then the evidence gate: on real job ads the model's flags with
+    no listed term or phrase rule behind them were wrong 9 times in 10 (models/annotations), so
+    such a label needs a score of at least `evidence_gate` (None: no gate)."""
+    model = tuple(l for l in LABELS if scores.get(l, 0.0) >= thresholds.get(l, 0.5))
+    adjusted = adjust_labels(sentence, model, terms)
+    adjusted = tuple(l for l in adjusted if thresholds.get(l, 0.5) < 1.0)  # a threshold of 1 turns a label off, rules included
+    unsure = [l for l in adjusted if scores.get(l, 0.0) < evidence_gate] if evidence_gate is not None else []
+    if not unsure:
+        return adjusted
+    backed = {s.label for s in rule_spans(sentence, unsure) + term_spans(sentence, unsure, terms)}
+    return tuple(l for l in adjusted if l not in unsure or l in backed)
+
+
 class Engine:
     """One classifier, one rewriter, thresholds and a bounded cache of sentence results."""
 
@@ -104,22 +122,8 @@ class Engine:
         return tuple(l for l in LABELS if scores.get(l, 0.0) >= self.thresholds.get(l, 0.5))
 
     def labels_of(self, sentence: str, scores: dict[str, float]) -> tuple[str, ...]:
-        """A sentence's labels: the model's, adjusted by the phrase-level rules (models/detection/consistency.py),
-        so the same phrase gets the same verdict in any sentence and a rewrite is judged alike.
-
-        Then the evidence gate: on real job ads the model's flags with no listed term or phrase
-        rule behind them were wrong 9 times in 10 (models/annotations), so such a label needs a
-        score of at least `evidence_gate`."""
-        adjusted = adjust_labels(sentence, self.labels_for(scores), self.terms)
-        adjusted = tuple(l for l in adjusted if self.thresholds.get(l, 0.5) < 1.0)  # a threshold of 1 turns a label off, rules included
-        gate = self.evidence_gate
-        if gate is None or not adjusted:
-            return adjusted
-        unsure = [l for l in adjusted if scores.get(l, 0.0) < gate]
-        if not unsure:
-            return adjusted
-        backed = {s.label for s in rule_spans(sentence, unsure) + term_spans(sentence, unsure, self.terms)}
-        return tuple(l for l in adjusted if l not in unsure or l in backed)
+        """A sentence's labels under this engine's thresholds, phrase rules and evidence gate."""
+        return decide_labels(sentence, scores, self.thresholds, self.terms, self.evidence_gate)
 
     def rewrite(self, sentence: str, *, labels: Sequence[str] | None = None, n: int | None = None) -> list[Rewrite]:
         """Verified rewrite candidates for one sentence, best first."""

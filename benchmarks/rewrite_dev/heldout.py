@@ -5,6 +5,10 @@
         --judges /tmp/h2/judge1.jsonl /tmp/h2/judge2.jsonl --out benchmarks/rewrite_dev/heldout2_acceptance.jsonl
     python benchmarks/rewrite_dev/heldout.py report benchmarks/rewrite_dev/heldout2_acceptance.jsonl
 
+`flags` (flag precision on real ads, issue 15) takes every sentence the engine flags in random
+unused real job ads (val's real passages and the machine-labelled file), whatever their labels,
+for judges to say which flagged labels are right; `precision` scores the two judges' files.
+
 `pick` takes sentences the engine flags (with its current model, gate and rewriter) in train/val
 passages that carry a flagged label, from rows that no earlier sample, the dev set or the
 real-ad annotations used; balanced over the labels and over real and synthetic passages. It
@@ -101,6 +105,46 @@ def pick(data: Path, per_label: int, seed: int, exclude: list[Path] | None = Non
     return out
 
 
+def flags(data: Path, rows: int, seed: int, exclude: list[Path] | None = None) -> list[dict]:
+    import pandas as pd
+
+    from biaslsp.models import default_engine, split_sentences
+
+    engine = default_engine()
+    used = used_rows(exclude)
+    rng = random.Random(seed)
+    candidates = []
+    for name in ("val.parquet", "train-gpt4o-machine-labelled.parquet"):
+        df = pd.read_parquet(data / name)
+        real = [i for i in range(len(df)) if (name, i) not in used and not bool(df.iloc[i].get("synthetic", False))]
+        candidates += [(name, i, str(df.iloc[i]["text"])) for i in real]
+    rng.shuffle(candidates)
+    out = []
+    for name, i, text in candidates[:rows]:
+        sents = split_sentences(text)
+        for s, r in zip(sents, engine.analyze_sentences([s.text for s in sents], rewrites=False)):
+            if r.labels:
+                out.append({"id": f"f{len(out):03d}", "file": name, "row": i, "sentence": [s.start, s.end], "text": s.text,
+                            "flagged": list(r.labels), "spans": [[sp.text, sp.label] for sp in r.spans]})
+    return out
+
+
+def precision(items: list[dict], judges: list[dict[str, dict]]) -> str:
+    """Share of flagged labels both judges call right, and each judge's own share."""
+    total = both = 0
+    each = [0] * len(judges)
+    for it in items:
+        for label in it["flagged"]:
+            total += 1
+            votes = [label in j.get(it["id"], {}).get("right", []) for j in judges]
+            both += all(votes)
+            each = [e + v for e, v in zip(each, votes)]
+    agree = sum(1 for it in items for label in it["flagged"]
+                if len({label in j.get(it["id"], {}).get("right", []) for j in judges}) == 1)
+    return (f"{len(items)} flagged sentences, {total} flags; right by both judges {both} ({both / max(total, 1):.2f}), "
+            f"by each {', '.join(f'{e / max(total, 1):.2f}' for e in each)}; judges agree on {agree}/{total}")
+
+
 def record(items: list[dict], judges: list[dict[str, dict]]) -> list[dict]:
     out = []
     for it in items:
@@ -148,6 +192,16 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--out", type=Path, required=True)
     s = sub.add_parser("report")
     s.add_argument("file", type=Path)
+    f = sub.add_parser("flags")
+    f.add_argument("--data")
+    f.add_argument("--out", type=Path, required=True)
+    f.add_argument("--rows", type=int, default=120)
+    f.add_argument("--seed", type=int, default=41)
+    f.add_argument("--exclude", type=Path, nargs="*", default=[])
+    q = sub.add_parser("precision")
+    q.add_argument("--items", type=Path, required=True)
+    q.add_argument("--judges", type=Path, nargs=2, required=True)
+    q.add_argument("--out", type=Path, help="write the items' locations and both judges' verdicts (no text)")
     args = ap.parse_args(argv)
     if args.cmd == "pick":
         items = pick(data_dir(args.data), args.per_label, args.seed, args.exclude)
@@ -158,6 +212,18 @@ def main(argv: list[str] | None = None) -> int:
         rows = record(_jsonl(args.items), judges)
         args.out.write_text("".join(json.dumps(x) + "\n" for x in rows), encoding="utf-8")
         print(report(rows))
+    elif args.cmd == "flags":
+        items = flags(data_dir(args.data), args.rows, args.seed, args.exclude)
+        args.out.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
+        print(len(items), "flagged sentences", file=sys.stderr)
+    elif args.cmd == "precision":
+        items = _jsonl(args.items)
+        judges = [{j["id"]: j for j in _jsonl(path)} for path in args.judges]
+        if args.out:
+            keep = ("id", "file", "row", "sentence", "flagged")
+            rows = [{**{k: it[k] for k in keep}, **{f"judge{n + 1}": judges[n].get(it["id"], {}).get("right", []) for n in range(2)}} for it in items]
+            args.out.write_text("".join(json.dumps(x) + "\n" for x in rows), encoding="utf-8")
+        print(precision(items, judges))
     else:
         print(report(_jsonl(args.file)))
     return 0

@@ -28,18 +28,13 @@ from ..labels import LABELS
 from .metrics import prf, with_neutral
 
 
-def _decide(sentences: Sequence[str], probs: np.ndarray, thresholds: dict[str, float], min_score: float | None, terms) -> set[str]:  # noqa: ANN001
-    """A passage's labels: the union of its sentences' labels under the engine's rules and the gate."""
-    from ..detection.consistency import adjust_labels
-    from ..detection.spans import rule_spans, term_spans
+def _decide(sentences: Sequence[str], probs: np.ndarray, thresholds: dict[str, float], gate: float | None, terms) -> set[str]:  # noqa: ANN001
+    """A passage's labels: the union of its sentences' labels as the engine decides them."""
+    from ..engine import decide_labels
 
     out: set[str] = set()
     for text, p in zip(sentences, probs):
-        labels = adjust_labels(text, [l for j, l in enumerate(LABELS) if p[j] >= thresholds[l]], terms)
-        if min_score is not None and labels:
-            backed = {s.label for s in rule_spans(text, labels) + term_spans(text, labels, terms)}
-            labels = tuple(l for l in labels if l in backed or p[LABELS.index(l)] >= min_score)
-        out |= set(labels)
+        out |= set(decide_labels(text, dict(zip(LABELS, map(float, p))), thresholds, terms, gate))
     return out
 
 
