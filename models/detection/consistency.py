@@ -41,6 +41,7 @@ STRONG: dict[str, tuple[str, ...]] = {
         r"born\s+in\s+the\s+(?:19)?[5-9]0'?s",
         rf"(?:aged?\s+)?(?:under|below|younger\s+than|no\s+older\s+than|not\s+older\s+than|not\s+over|no\s+more\s+than)\s+(?:the\s+age\s+of\s+)?{_AGE_NUMBER}{_AGE_END}",
         rf"(?:aged|between\s+the\s+ages\s+of|ages?)\s+{_AGE_NUMBER}\s*(?:-|–|to|and)\s*{_AGE_NUMBER}",
+        rf"between\s+{_AGE_NUMBER}\s*(?:-|–|to|and)\s*{_AGE_NUMBER}\s+years?\s+(?:old|of\s+age)",
         rf"(?:maximum|max\.?|upper)\s+age(?:\s+limit)?(?:\s+(?:of|is))?\s+{_AGE_NUMBER}",
         r"recent\s+(?:college\s+|university\s+)?graduates?",
         r"fresh\s+graduates?",
@@ -77,6 +78,7 @@ STRONG: dict[str, tuple[str, ...]] = {
         r"(?:no|clean)\s+criminal\s+record",
         r"thick[\s-]skin(?:ned)?",
         r"must\s+have\s+(?:your\s+)?own\s+car",
+        r"church[\s-]?going|(?:devout|practi[cs]ing|committed)\s+(?:christian|catholic|muslim|jew|jewish|hindu|sikh|buddhist)s?",
     ),
     "masculine": (
         r"rock[\s-]?stars?",
@@ -92,6 +94,7 @@ STRONG: dict[str, tuple[str, ...]] = {
         r"works?\s+hard,?\s+(?:and\s+)?plays?\s+hard",
         r"working\s+hard,?\s+(?:and\s+)?playing\s+hard",
         r"killer\s+instinct",
+        r"lone\s+wolf|top\s+dog|alpha\s+(?:male|personality)",
         r"crush(?:es)?\s+it",
         r"manpower",
         r"man[\s-]hours",
@@ -118,6 +121,7 @@ STRONG: dict[str, tuple[str, ...]] = {
         r"illegal\s+aliens?",
         r"peanut\s+gallery",
         r"uppity",
+        r"all[\s-]american\s+(?:look|looks|appearance|image|staff|candidates?|people|employees|type)|(?:are|be|is)\s+(?:clean[\s-]cut\s+and\s+)?all[\s-]american\b",
     ),
     "sexuality": (
         r"he/she|she/he|s/he|his/her|her/his|him/her|himself/herself|\(s\)he|\(s\)he",
@@ -130,6 +134,8 @@ STRONG: dict[str, tuple[str, ...]] = {
         r"lifestyle\s+choice",
         r"traditional\s+family(?:\s+values)?",
         r"family\s+man",
+        r"no\s+(?:gays?|lesbians?|homosexuals?|transgender|trans(?=\s+(?:people|applicants|candidates|persons|staff|women|men))|queer|LGBTQ?I?A?\+?)"
+        r"(?:\s+(?:or|and)\s+(?:gays?|lesbians?|transgender|bisexuals?))?(?:\s+(?:people|applicants|candidates|persons|staff|women|men))?",
     ),
 }
 

@@ -119,6 +119,11 @@ def _capitalise(t: str, original: str) -> str:
     return t
 
 
+def _noun_like(word: str) -> bool:
+    """A noun by lemminflect, or a word it does not know that ends like an agent noun ('coder')."""
+    return only_noun(word) or (len(word) >= 5 and not lemmas(word) and word.lower().endswith(("er", "or", "ist", "ian")))
+
+
 def _plural_noun(word: str) -> bool:
     """'candidates', 'people' (a plural noun, by its lemma), not 'business' or 'analysis'."""
     w = word.lower()
@@ -182,7 +187,7 @@ def problems(candidate: str, original: str) -> list[str]:
             if article_for(m.group(2)) != m.group(1).lower() and not m.group(2).isupper():
                 out.append(f"wrong article {m.group()!r}")
     for m in re.finditer(r"\b([a-z]+)\s+(the|a|an)\b", c):
-        if m.group(1) not in _FUNCTION_WORDS and m.group().lower() not in original.lower() and only_noun(m.group(1)):
+        if m.group(1) not in _FUNCTION_WORDS and m.group().lower() not in original.lower() and _noun_like(m.group(1)):
             out.append(f"noun before a new noun phrase {m.group()!r} (a verb or conjunction lost?)")
     for m in re.finditer(r"\b(?:a|an)\s+([a-z]+)\s+(?:with|in|at|about|for|to|of)\b", c, re.I):
         if m.group().lower() not in original.lower() and set(lemmas(m.group(1))) == {"ADJ"}:

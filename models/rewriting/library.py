@@ -341,10 +341,22 @@ def _agree(after: str) -> str:
         if low in _ADVERBS:
             continue
         new = plural_verb(w.group())
+        if new == w.group():  # a modal or past tense ('should', 'worked'): what follows already agrees
+            return after
         after = after[: w.start()] + new + after[w.end() :]
         return _agree_coordinated(after, w.start() + len(new))
     # a second subject pronoun later in the sentence is handled by the next rule pass
     return after
+
+
+def _plural_before(text: str) -> bool:
+    """'... nights and weekends.': a plural noun before the conjunction (and, checked by the caller,
+    nothing after the second word) makes the pair two nouns, not two verbs."""
+    m = re.search(r"([A-Za-z]+)\s*$", text)
+    if not m or not m.group(1).lower().endswith("s"):
+        return False
+    nouns = lemmas(m.group(1)).get("NOUN", ())
+    return bool(nouns) and m.group(1).lower() not in nouns
 
 
 def _agree_coordinated(after: str, rest_start: int) -> str:
@@ -353,7 +365,8 @@ def _agree_coordinated(after: str, rest_start: int) -> str:
     coord = re.search(r"\b(and|or)\s+([a-z][\w'-]*)", rest)
     if coord and len(rest[: coord.start()].split()) <= 8 and coord.group(2) in ("has", "is", "does", "was") or (
         coord and plural_verb(coord.group(2)) != coord.group(2) and not re.search(r"[,;]", rest[: coord.start()] or "")
-        and len(rest[: coord.start()].split()) <= 6
+        and len(rest[: coord.start()].split()) <= 6 and "VERB" in lemmas(coord.group(2))
+        and not (_plural_before(rest[: coord.start()]) and re.match(r"\s*(?:[.,;:!?)]|and\b|or\b|$)", rest[coord.end() :]))
     ):
         s, e = rest_start + coord.start(2), rest_start + coord.end(2)
         after = after[:s] + plural_verb(coord.group(2)) + after[e:]

@@ -102,3 +102,40 @@ def test_strong_phrases_flag_wherever_they_stand(sentence, label):
 @pytest.mark.parametrize("sentence", ["Join a top school in the region.", "We are a top 10 school.", "Lift your career."])
 def test_an_employer_calling_itself_top_is_not_flagged_by_rule(sentence):
     assert not strong_hits(sentence)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        ("No gay or lesbian applicants will be considered for this role.", "sexuality"),
+        ("The successful applicant is between 25 and 35 years old.", "age"),
+        ("We prefer a churchgoing candidate who shares our values.", "general"),
+        ("Our diners prefer servers who are clean-cut and all-American.", "racial"),
+        ("You are a lone wolf who wants to be top dog.", "masculine"),
+    ],
+)
+def test_open_exclusions_are_flagged_by_rule(sentence, label):
+    assert label in {h.label for h in strong_hits(sentence)}
+
+
+@pytest.mark.parametrize("sentence", ["Our menu has no trans fat.", "We play all-American music at the diner."])
+def test_look_alikes_are_not(sentence):
+    assert not strong_hits(sentence)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("He should be comfortable working nights and weekends.", "They should be comfortable working nights and weekends."),
+        ("He works evenings and weekends.", "They work evenings and weekends."),
+        ("He manages projects and reports to the CEO.", "They manage projects and report to the CEO."),
+        ("He or she should be a good culture fit with our small team.", "They should work well with our small team."),
+    ],
+)
+def test_agreement_after_they(engine, sentence, expected):
+    assert top(engine, sentence) == expected
+
+
+def test_a_noun_swapped_in_after_a_noun_is_not_offered(engine):
+    r = engine.analyze_sentences(["We want a rockstar coder ninja for our Austin office."])[0]
+    assert all(" coder an " not in w.text and " coder a " not in w.text for w in r.rewrites)
