@@ -161,3 +161,33 @@ def test_own_recommended_phrasing_is_not_flagged(engine, sentence):
 @pytest.mark.parametrize(("sentence", "label"), STILL_FLAGGED, ids=[s[:40] for s, _ in STILL_FLAGGED])
 def test_safe_phrasing_does_not_hide_the_bias_beside_it(engine, sentence, label):
     assert label in engine.analyze_sentences([sentence], rewrites=False)[0].labels
+
+
+# wrong flags found in random real ads (benchmarks/rewrite_dev/heldout2_flags.jsonl), invented in the same shapes
+NOT_THE_CANDIDATE = [
+    ("Brightline is a young, energetic and ambitious specialist in logistics software.", ("age", "masculine")),
+    ("We set ambitious goals every quarter.", ("masculine",)),
+    ("Together we aggressively and ambitiously tackle the climate challenge.", ("masculine",)),
+    ("You are results-driven and calm under pressure.", ("masculine",)),
+    ("Our benefits are very competitive.", ("masculine",)),
+    ("Fluent English speaker.", ("racial",)),
+    ("Able to travel frequently.", ("disability",)),
+    ("Support adults with learning disabilities in their daily lives.", ("disability",)),
+    ("Recent retail experience is a plus.", ("age",)),
+    ("Minimum 5 years of accounting experience.", ("age",)),
+]
+
+
+@pytest.mark.parametrize(("sentence", "labels"), NOT_THE_CANDIDATE)
+def test_firm_goal_pay_and_task_wording_is_not_flagged(engine, sentence, labels):
+    got = engine.analyze_sentences([sentence], rewrites=False)[0].labels
+    assert not set(labels) & set(got), got
+
+
+@pytest.mark.parametrize(("sentence", "label"), [
+    ("We want a young, energetic and ambitious salesperson.", "age"),
+    ("Native English speaker, fluent English required.", "racial"),
+    ("Maximum 5 years of experience; recent graduates only.", "age"),
+])
+def test_the_same_words_about_the_candidate_still_are(engine, sentence, label):
+    assert label in engine.analyze_sentences([sentence], rewrites=False)[0].labels

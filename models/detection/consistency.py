@@ -163,10 +163,23 @@ SAFE: tuple[tuple[str, tuple[str, ...]], ...] = (
     # coded words for the firm as a business or for a goal, not for the people ("ambitious goals",
     # "a young, dynamic start-up", "aggressive timelines"); "Cat. Man" is category management
     (r"(?:young|youthful|energetic|dynamic|ambitious|aggressive)(?:,?\s+(?:and\s+)?(?:young|energetic|dynamic|ambitious|innovative|fast[\s-]growing|growing|international))*"
-     r"\s+(?:start[\s-]?ups?|compan(?:y|ies)|firms?|business(?:es)?|brands?|agenc(?:y|ies)|enterprises?|organi[sz]ations?|corporations?)"
+     r"\s+(?:start[\s-]?ups?|compan(?:y|ies)|firms?|business(?:es)?|brands?|agenc(?:y|ies)|enterprises?|organi[sz]ations?|corporations?|specialists?\s+in|providers?|consultanc(?:y|ies)|employers?)"
      r"(?![\w-]|\s+(?:team|culture|people|staff|workforce|crew))", ("age", "masculine")),
     (r"aggressive\s+(?:timelines?|deadlines?|targets?|goals?|growth|schedules?|pricing|roadmaps?|plans?|expansion|milestones?)", ("masculine",)),
     (r"cat(?:egory)?\.?\s+man(?:agement|ager)?\b", ("masculine",)),
+    # found in random real ads (benchmarks/rewrite_dev/heldout2_flags.jsonl): goals, missions,
+    # work styles and pay, not people; travel and serving clients are tasks, not physical demands
+    (r"ambitious\s+(?:goals?|targets?|plans?|projects?|vision|growth|mission|agenda|roadmap)", ("masculine",)),
+    (r"(?:aggressively|ambitiously)(?:\s+and\s+(?:aggressively|ambitiously|boldly))?\s+(?:tackle|pursue|grow|expand|invest|address|solve|compete)", ("masculine",)),
+    (r"(?:results?|numbers?|process|data|metrics|kpi|customer|client|mission|purpose|values?|research|evidence|detail)[\s-]+(?:driven|oriented|focused)", ("masculine",)),
+    (r"(?:benefits?|salary|pay|package|compensation|remuneration|rates?|wages?)\s+(?:are|is)\s+(?:very\s+|highly\s+|extremely\s+)?competitive", ("masculine",)),
+    (r"fluent\s+(?:in\s+)?english(?:\s+speakers?)?", ("racial",)),
+    (r"(?:able|willing(?:ness)?|ability|prepared|expected)\s+to\s+travel\b[^.;]*|travel\s+(?:frequently|regularly|often|internationally|extensively)", ("disability",)),
+    (r"(?:assist|support|help|serve|serving|supporting|assisting|helping|work(?:ing)?\s+with|care\s+for|caring\s+for)\s+(?:\w+\s+)?"
+     r"(?:individuals|people|clients|patients|students|children|adults|customers|members|families)\s+with\s+(?:disabilit(?:y|ies)|special\s+needs|autism|learning\s+difficulties)", ("disability",)),
+    (r"fresh\s+(?:and\s+\w+\s+)?ideas", ("age",)),
+    (r"recent\s+(?:\w+\s+)?experience", ("age",)),
+    (r"(?:min(?:imum)?\.?(?:\s+of)?|at\s+least)\s+(?:[1-9]|10)\+?\s+years?", ("age",)),
     # "mature" for a product or market, not a person
     (r"(?:program(?:me)?|product|platform|market|process|technology|codebase|industry|business)\s+is\s+(?:already\s+|very\s+|fairly\s+)?mature|"
      r"mature\s+(?:products?|markets?|platforms?|codebases?|technolog(?:y|ies)|processes|industr(?:y|ies)|organi[sz]ations?|stage)", ("age",)),
