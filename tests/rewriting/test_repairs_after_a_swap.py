@@ -130,6 +130,10 @@ def test_look_alikes_are_not(sentence):
         ("He works evenings and weekends.", "They work evenings and weekends."),
         ("He manages projects and reports to the CEO.", "They manage projects and report to the CEO."),
         ("He or she should be a good culture fit with our small team.", "They should work well with our small team."),
+        # round-2 rejections, invented in the same shapes
+        ("A dynamic and young team passionate about design.", "A dynamic team passionate about design."),
+        ("This role suits tech-savvy young professionals keen to learn.", "This role suits technically skilled professionals keen to learn."),
+        ("You will enjoy nurturing client relationships.", "You will enjoy developing client relationships."),
     ],
 )
 def test_agreement_after_they(engine, sentence, expected):
@@ -139,3 +143,8 @@ def test_agreement_after_they(engine, sentence, expected):
 def test_a_noun_swapped_in_after_a_noun_is_not_offered(engine):
     r = engine.analyze_sentences(["We want a rockstar coder ninja for our Austin office."])[0]
     assert all(" coder an " not in w.text and " coder a " not in w.text for w in r.rewrites)
+
+
+def test_nurturing_skills_is_not_the_verb(engine):
+    r = engine.analyze_sentences(["Strong nurturing skills and the ability to build a supportive classroom."])[0]
+    assert all("developing skills" not in w.text for w in r.rewrites)
