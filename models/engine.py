@@ -40,6 +40,11 @@ def explain(labels: Iterable[str]) -> str:
     return " ".join(EXPLANATIONS[l] for l in labels if l in EXPLANATIONS)
 
 
+def threshold_labels(scores: dict[str, float], thresholds: dict[str, float]) -> tuple[str, ...]:
+    """The model's own labels: each label whose score reaches its threshold."""
+    return tuple(l for l in LABELS if scores.get(l, 0.0) >= thresholds.get(l, 0.5))
+
+
 def decide_labels(
     sentence: str, scores: dict[str, float], thresholds: dict[str, float], terms: TermTable, evidence_gate: float | None
 ) -> tuple[str, ...]:
@@ -48,8 +53,7 @@ def decide_labels(
     and a rewrite is judged alike; then the evidence gate: on real job ads the model's flags with
     no listed term or phrase rule behind them were wrong 9 times in 10 (models/annotations), so
     such a label needs a score of at least `evidence_gate` (None: no gate)."""
-    model = tuple(l for l in LABELS if scores.get(l, 0.0) >= thresholds.get(l, 0.5))
-    adjusted = adjust_labels(sentence, model, terms)
+    adjusted = adjust_labels(sentence, threshold_labels(scores, thresholds), terms)
     adjusted = tuple(l for l in adjusted if thresholds.get(l, 0.5) < 1.0)  # a threshold of 1 turns a label off, rules included
     unsure = [l for l in adjusted if scores.get(l, 0.0) < evidence_gate] if evidence_gate is not None else []
     if not unsure:
@@ -119,7 +123,7 @@ class Engine:
         return self.classifier.predict(list(sentences)) if sentences else []
 
     def labels_for(self, scores: dict[str, float]) -> tuple[str, ...]:
-        return tuple(l for l in LABELS if scores.get(l, 0.0) >= self.thresholds.get(l, 0.5))
+        return threshold_labels(scores, self.thresholds)
 
     def labels_of(self, sentence: str, scores: dict[str, float]) -> tuple[str, ...]:
         """A sentence's labels under this engine's thresholds, phrase rules and evidence gate."""

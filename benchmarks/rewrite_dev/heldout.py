@@ -22,7 +22,6 @@ real requirement kept, the bias removed; R: not; -: no rewrite offered).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import random
 import sys
@@ -31,13 +30,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
+sys.path.insert(0, str(HERE))
+
+from acceptance import text_hash  # noqa: E402 - the dev set's judgements key rewrites the same way
 FILES = ("val.parquet", "train-polarity-synthetic.parquet", "train-gpt4-feminine.parquet",
          "train-gpt4-masculine.parquet", "train-gpt4o-machine-labelled.parquet")
 USED = ("dev.jsonl", "dropped.jsonl", "heldout_acceptance.jsonl")
-
-
-def text_hash(text: str | None) -> str | None:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12] if text is not None else None
 
 
 def used_rows(extra: list[Path] | None = None) -> set[tuple[str, int]]:

@@ -25,12 +25,11 @@ import numpy as np
 from ..errors import ModelLoadError
 from ..labels import LABELS
 from .lexical import LexicalModel
+from .onnx_export import EMBEDDINGS_FILE, ENCODER_FILE, TOKENIZER_FILE, WEIGHT_FILES  # the files the export writes
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 MAX_TOKENS = 96
 BATCH = 32
-ENCODER_FILE, EMBEDDINGS_FILE, TOKENIZER_FILE = "encoder.onnx", "embeddings.safetensors", "tokenizer.json"
-WEIGHT_FILES = ("encoder-weights-1.bin", "encoder-weights-2.bin")  # the encoder's float16 weights (onnx_export.py)
 
 
 class Encoder:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .inflection import article_for, lemmas, only_noun
+from .inflection import article_for, is_plural_noun, lemmas, only_noun
 
 _END = r"(?=[.;:!?)]|$)"
 _DANGLING = ("and", "or", "with", "to", "of", "for", "from", "by", "in", "as", "a", "an", "the", "who", "that", "than")
@@ -44,18 +44,19 @@ def tidy(text: str, original: str) -> str:
 
 
 _WHO_VERB = {"is": "are", "has": "have", "was": "were"}
+_WHO_SINGULAR = re.compile(r"\b([A-Za-z]+)\s+(who|that)\s+(is|has|was)\b")  # a plural noun here needs are/have/were
 
 
 def _agree_who(t: str, original: str) -> str:
     """'candidates who is comfortable' (a replacement written for one person) -> 'who are'."""
 
     def fix(m: re.Match[str]) -> str:
-        if m.group().lower() in original.lower() or not _plural_noun(m.group(1)):
+        if m.group().lower() in original.lower() or not is_plural_noun(m.group(1)):
             return m.group()
         verb = m.group(3)
         return f"{m.group(1)} {m.group(2)} {_WHO_VERB[verb.lower()]}"
 
-    return re.sub(r"\b([A-Za-z]+)\s+(who|that)\s+(is|has|was)\b", fix, t)
+    return _WHO_SINGULAR.sub(fix, t)
 
 
 def _repair(pattern: str, repl: str, t: str, original: str) -> str:
@@ -124,15 +125,6 @@ def _noun_like(word: str) -> bool:
     return only_noun(word) or (len(word) >= 5 and not lemmas(word) and word.lower().endswith(("er", "or", "ist", "ian")))
 
 
-def _plural_noun(word: str) -> bool:
-    """'candidates', 'people' (a plural noun, by its lemma), not 'business' or 'analysis'."""
-    w = word.lower()
-    if w in {"people", "those", "these", "men", "women", "children", "staff"}:
-        return w != "staff"
-    nouns = lemmas(w).get("NOUN", ())
-    return w.endswith("s") and not w.endswith(("ss", "us", "is", "ics")) and bool(nouns) and w not in nouns
-
-
 def _new(pattern: str, candidate: str, original: str, flags: int = re.I) -> list[str]:
     """Matches of `pattern` in the candidate that the original does not have."""
     had = {m.group().lower() for m in re.finditer(pattern, original, flags)}
@@ -171,8 +163,8 @@ def problems(candidate: str, original: str) -> list[str]:
         out.append(f"doubled word {bad!r}")
     for bad in _new(r"\b([\w-]+)\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or|&)\s+)\1\b", c, original):  # 'supportive and supportive'
         out.append(f"one word coordinated with itself {bad!r}")
-    for m in re.finditer(r"\b([A-Za-z]+)\s+(?:who|that)\s+(is|has|was)\b", c):
-        if m.group().lower() not in original.lower() and _plural_noun(m.group(1)):
+    for m in _WHO_SINGULAR.finditer(c):
+        if m.group().lower() not in original.lower() and is_plural_noun(m.group(1)):
             out.append(f"plural subject with a singular verb {m.group()!r}")
     for bad in _new(r"\b(?:a|an|the)\s+(?:[\w-]+\s+)?(?:a|an|the)\b", c, original):
         out.append(f"two articles {bad!r}")

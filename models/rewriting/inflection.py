@@ -64,6 +64,21 @@ def lemmas(word: str) -> dict[str, tuple[str, ...]]:
     return dict(getAllLemmas(word.lower()))
 
 
+def is_verb_only(word: str) -> bool:
+    """A word lemminflect knows only as a verb or auxiliary ('includes', 'is')."""
+    found = lemmas(word)
+    return bool(found) and set(found) <= {"VERB", "AUX"}
+
+
+def is_plural_noun(word: str) -> bool:
+    """'candidates', 'people' (a plural noun, by its lemma), not 'business' or 'analysis'."""
+    w = word.lower()
+    if w in {"people", "those", "these", "men", "women", "children"}:
+        return True
+    nouns = lemmas(w).get("NOUN", ())
+    return w.endswith("s") and not w.endswith(("ss", "us", "is", "ics")) and bool(nouns) and w not in nouns
+
+
 def is_verb(word: str) -> bool:
     return "VERB" in lemmas(word) or "AUX" in lemmas(word)
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .grammar import tidy
-from .inflection import gerund, inflect_like, is_verb, lemmas, only_noun, plural_noun, plural_verb
+from .inflection import gerund, inflect_like, is_plural_noun, is_verb, is_verb_only, lemmas, only_noun, plural_noun, plural_verb
 
 PATTERNS = Path(__file__).resolve().parent / "patterns"
 # one file per category, loaded in this order (rules apply in order, each to the text the earlier
@@ -328,11 +328,6 @@ def _quality_article(after: str) -> str | None:
     return None
 
 
-def is_verb_only(word: str) -> bool:
-    found = lemmas(word)
-    return bool(found) and set(found) <= {"VERB", "AUX"}
-
-
 def _agree(after: str) -> str:
     """Make the first verb after a new 'they' plural, skipping adverbs; then re-apply to the rest."""
     words = list(re.finditer(r"[A-Za-z][\w'-]*", after))
@@ -353,10 +348,7 @@ def _plural_before(text: str) -> bool:
     """'... nights and weekends.': a plural noun before the conjunction (and, checked by the caller,
     nothing after the second word) makes the pair two nouns, not two verbs."""
     m = re.search(r"([A-Za-z]+)\s*$", text)
-    if not m or not m.group(1).lower().endswith("s"):
-        return False
-    nouns = lemmas(m.group(1)).get("NOUN", ())
-    return bool(nouns) and m.group(1).lower() not in nouns
+    return bool(m) and is_plural_noun(m.group(1))
 
 
 def _agree_coordinated(after: str, rest_start: int) -> str:

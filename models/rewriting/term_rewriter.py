@@ -127,10 +127,10 @@ def _droppable(sentence: str, span: Span) -> bool:
 
 
 def _verb_not_adjective(word: str) -> bool:
-    from .inflection import lemmas
+    from .inflection import is_verb_only
 
-    pos = lemmas(word)  # participles ('motivated', 'driven', 'caring') can be the next item of a list
-    return "VERB" in pos and "ADJ" not in pos and "NOUN" not in pos and not word.lower().endswith(("ed", "en", "ing"))
+    # participles ('motivated', 'driven', 'caring') can be the next item of a list
+    return is_verb_only(word) and not word.lower().endswith(("ed", "en", "ing"))
 
 
 def _non_overlapping(spans: Sequence[Span]) -> list[Span]:
